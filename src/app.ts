@@ -1,0 +1,138 @@
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyBaseLogger } from 'fastify';
+import { pino, type Logger } from 'pino';
+import type { Config } from './platform/config.js';
+import { pendingMigrations, pingDb, runMigrations, type Db, type MigrationSet } from './platform/db/index.js';
+import { createDispatcher, eventMigrations } from './platform/events/index.js';
+import { createGuards, type Authenticate } from './platform/http/auth.js';
+import { installMetrics } from './platform/http/metrics.js';
+import { installProblemHandlers } from './platform/http/problem.js';
+import { ProblemSchema } from './platform/http/schemas.js';
+import { systemRoutes } from './platform/http/system-routes.js';
+import { createValidatorCompiler } from './platform/http/validation.js';
+import { createMailTransport, MAIL_REQUESTED, mailHandler, type MailTransport } from './platform/mail.js';
+import { AuditEntrySchema, auditMigrations, auditRoutes, createAuditModule } from './modules/audit/index.js';
+import { authMigrations, createAuthModule } from './modules/auth/index.js';
+import { AddressSchema, createCustomersModule, customerAdminRoutes, customerMigrations, CustomerSchema, customerStoreRoutes } from './modules/customers/index.js';
+import { createStaffModule, staffMigrations, staffRoutes, StaffSchema } from './modules/staff/index.js';
+
+/** Every migration, in the order the modules depend on each other. */
+export const MIGRATIONS: readonly MigrationSet[] = [eventMigrations, authMigrations, auditMigrations, customerMigrations, staffMigrations];
+
+/** Paths whose values never reach a log line. */
+export const REDACT_PATHS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.headers["x-api-key"]',
+  '*.password',
+  '*.currentPassword',
+  '*.newPassword',
+  '*.passwordHash',
+  '*.token',
+  '*.tokenHash',
+];
+
+export function createLogger(config: Config): Logger {
+  return pino({ level: config.log.level, redact: { paths: REDACT_PATHS, censor: '[redacted]' } });
+}
+
+export interface AppOptions {
+  config: Config;
+  db: Db;
+  logger?: Logger;
+  /** Replaces the configured mail transport (tests). */
+  mailTransport?: MailTransport;
+}
+
+/**
+ * Builds the whole service without listening: platform first, then modules in dependency
+ * order (auth → audit → customers → staff), then their routes and event subscribers. Applies
+ * pending migrations. Tests drive the result through `server.inject`.
+ */
+export async function createApp(options: AppOptions) {
+  const { config, db: database } = options;
+  const db = database.db;
+  const log = options.logger ?? createLogger(config);
+
+  await runMigrations(db, MIGRATIONS);
+
+  const dispatcher = createDispatcher(db, log.child({ component: 'events' }));
+  const mailTransport = options.mailTransport ?? (await createMailTransport(config.mail, log.child({ component: 'mail' })));
+  dispatcher.subscribe(MAIL_REQUESTED, 'mail.send', mailHandler(mailTransport));
+
+  const auth = createAuthModule({ db, config: config.auth });
+  const audit = createAuditModule({ db });
+  const customers = createCustomersModule({ db, auth, passwordResetTtlMinutes: config.auth.passwordResetTtlMinutes, publicUrl: config.publicUrl });
+  const staff = createStaffModule({ db, auth, audit });
+
+  const authenticate: Authenticate = async (token) => {
+    const session = await auth.resolveSession(token);
+    if (!session) return null;
+    if (session.subjectType === 'customer') return { kind: 'customer', customerId: session.subjectId, sessionId: session.sessionId };
+    return staff.principalFor(session.subjectId, session.sessionId);
+  };
+  const guards = createGuards(authenticate);
+
+  const sharedSchemas = [ProblemSchema, CustomerSchema, AddressSchema, StaffSchema, AuditEntrySchema];
+  const server = Fastify({
+    loggerInstance: log as FastifyBaseLogger,
+    bodyLimit: config.http.bodyLimit,
+    trustProxy: config.http.trustProxy,
+    requestIdHeader: 'x-request-id',
+    return503OnClosing: true,
+  }).withTypeProvider<TypeBoxTypeProvider>();
+  server.setValidatorCompiler(createValidatorCompiler(sharedSchemas));
+  for (const schema of sharedSchemas) server.addSchema(schema);
+  server.decorateRequest('principal', null);
+  server.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  installProblemHandlers(server);
+  const metrics = installMetrics(server);
+
+  await server.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'Bazaar API', version: '0.1.0', description: 'Store (`/store`) and admin (`/admin`) APIs of Bazaar.' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+    },
+    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
+  });
+  await server.register(swaggerUi, { routePrefix: '/docs' });
+  server.get('/openapi.json', { schema: { hide: true } }, async () => server.swagger());
+
+  await server.register(systemRoutes, {
+    checks: {
+      metrics,
+      async ready() {
+        if (!(await pingDb(db))) return { ok: false, reason: 'database unreachable' };
+        const pending = await pendingMigrations(db, MIGRATIONS);
+        return pending.length ? { ok: false, reason: `pending migrations: ${pending.join(', ')}` } : { ok: true };
+      },
+    },
+  });
+  await server.register(customerStoreRoutes, { prefix: '/store', customers, guards });
+  await server.register(customerAdminRoutes, { prefix: '/admin', customers, guards });
+  await server.register(staffRoutes, { prefix: '/admin', staff, guards });
+  await server.register(auditRoutes, { prefix: '/admin', audit, guards });
+  await server.ready();
+
+  return {
+    server,
+    db,
+    engine: database.engine,
+    log,
+    dispatcher,
+    modules: { auth, audit, customers, staff },
+    /** Stops background work, waits for in-flight requests, then closes the database. */
+    async close(): Promise<void> {
+      await server.close();
+      await dispatcher.stop();
+      await database.close();
+    },
+  };
+}
+
+export type BazaarApp = Awaited<ReturnType<typeof createApp>>;

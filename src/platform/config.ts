@@ -1,0 +1,124 @@
+import { Type, type Static } from 'typebox';
+import { Value } from 'typebox/value';
+import { Secret } from './secret.js';
+
+/**
+ * Every environment variable Bazaar reads, with its default. `loadConfig` is the only place
+ * that looks at them; the rest of the code receives the typed `Config` (or its slice).
+ */
+const EnvSchema = Type.Object({
+  PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3000 }),
+  HOST: Type.String({ minLength: 1, default: '0.0.0.0' }),
+  DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
+  DATABASE_POOL_SIZE: Type.Integer({ minimum: 1, maximum: 500, default: 10 }),
+  BAZAAR_DATA_DIR: Type.String({ minLength: 1, default: './.bazaar' }),
+  BAZAAR_DEMO: Type.Union([Type.Literal('0'), Type.Literal('1')], { default: '1' }),
+  BAZAAR_ADMIN_EMAIL: Type.Optional(Type.String({ format: 'email' })),
+  BAZAAR_ADMIN_PASSWORD: Type.Optional(Type.String({ minLength: 8 })),
+  LOG_LEVEL: Type.Union(
+    ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
+    { default: 'info' },
+  ),
+  PUBLIC_URL: Type.String({ pattern: '^https?://', default: 'http://localhost:3000' }),
+  BODY_LIMIT_BYTES: Type.Integer({ minimum: 1024, default: 1_048_576 }),
+  TRUST_PROXY: Type.Union([Type.Literal('0'), Type.Literal('1')], { default: '0' }),
+  CUSTOMER_SESSION_TTL_HOURS: Type.Integer({ minimum: 1, default: 720 }),
+  STAFF_SESSION_TTL_HOURS: Type.Integer({ minimum: 1, default: 12 }),
+  PASSWORD_RESET_TTL_MINUTES: Type.Integer({ minimum: 5, default: 60 }),
+  LOGIN_THROTTLE_WINDOW_MINUTES: Type.Integer({ minimum: 1, default: 15 }),
+  LOGIN_THROTTLE_MAX_PER_EMAIL: Type.Integer({ minimum: 1, default: 5 }),
+  LOGIN_THROTTLE_MAX_PER_IP: Type.Integer({ minimum: 1, default: 50 }),
+  SMTP_URL: Type.Optional(Type.String({ pattern: '^smtps?://' })),
+  MAIL_FROM: Type.String({ minLength: 3, default: 'Bazaar <no-reply@bazaar.local>' }),
+});
+
+/** Variables whose values are never echoed, not even in a configuration error. */
+const SECRET_KEYS = new Set(['DATABASE_URL', 'BAZAAR_ADMIN_PASSWORD', 'SMTP_URL']);
+
+type Env = Static<typeof EnvSchema>;
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+export interface Config {
+  port: number;
+  host: string;
+  publicUrl: string;
+  log: { level: LogLevel };
+  database: { url?: Secret; poolSize: number; dataDir: string };
+  demo: boolean;
+  admin: { email?: string; password?: Secret };
+  http: { bodyLimit: number; trustProxy: boolean };
+  auth: {
+    customerSessionTtlHours: number;
+    staffSessionTtlHours: number;
+    passwordResetTtlMinutes: number;
+    throttle: { windowMinutes: number; maxPerEmail: number; maxPerIp: number };
+  };
+  mail: { smtpUrl?: Secret; from: string };
+}
+
+/** Raised by `loadConfig`, listing every bad variable at once. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n  ${problems.join('\n  ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/**
+ * Reads and validates the environment. Empty strings count as unset. Throws `ConfigError`
+ * naming every invalid variable, so a bad deployment fails at start, not on first use.
+ */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  const raw: Record<string, unknown> = {};
+  for (const key of Object.keys(EnvSchema.properties)) {
+    const v = env[key];
+    if (v !== undefined && v !== '') raw[key] = v;
+  }
+  const converted = Value.Convert(EnvSchema, Value.Default(EnvSchema, raw));
+  const byKey = new Map<string, string>();
+  for (const err of Value.Errors(EnvSchema, converted)) {
+    const key = err.instancePath.replace(/^\//, '');
+    const schema = (EnvSchema.properties as Record<string, { anyOf?: { const: string }[] }>)[key];
+    const message = schema?.anyOf ? `must be one of ${schema.anyOf.map((s) => s.const).join(', ')}` : err.message;
+    const shown = SECRET_KEYS.has(key) ? '' : ` (got ${JSON.stringify(raw[key])})`;
+    if (!byKey.has(key)) byKey.set(key, `${key}: ${message}${shown}`);
+  }
+  const problems = [...byKey.values()];
+  if (problems.length > 0) throw new ConfigError(problems);
+  const e = converted as Env;
+  if ((e.BAZAAR_ADMIN_EMAIL === undefined) !== (e.BAZAAR_ADMIN_PASSWORD === undefined)) {
+    throw new ConfigError(['BAZAAR_ADMIN_EMAIL and BAZAAR_ADMIN_PASSWORD must be set together']);
+  }
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    publicUrl: e.PUBLIC_URL.replace(/\/+$/, ''),
+    log: { level: e.LOG_LEVEL as LogLevel },
+    database: {
+      url: e.DATABASE_URL ? new Secret(e.DATABASE_URL) : undefined,
+      poolSize: e.DATABASE_POOL_SIZE,
+      dataDir: e.BAZAAR_DATA_DIR,
+    },
+    demo: e.BAZAAR_DEMO === '1',
+    admin: {
+      email: e.BAZAAR_ADMIN_EMAIL?.trim().toLowerCase(),
+      password: e.BAZAAR_ADMIN_PASSWORD ? new Secret(e.BAZAAR_ADMIN_PASSWORD) : undefined,
+    },
+    http: { bodyLimit: e.BODY_LIMIT_BYTES, trustProxy: e.TRUST_PROXY === '1' },
+    auth: {
+      customerSessionTtlHours: e.CUSTOMER_SESSION_TTL_HOURS,
+      staffSessionTtlHours: e.STAFF_SESSION_TTL_HOURS,
+      passwordResetTtlMinutes: e.PASSWORD_RESET_TTL_MINUTES,
+      throttle: {
+        windowMinutes: e.LOGIN_THROTTLE_WINDOW_MINUTES,
+        maxPerEmail: e.LOGIN_THROTTLE_MAX_PER_EMAIL,
+        maxPerIp: e.LOGIN_THROTTLE_MAX_PER_IP,
+      },
+    },
+    mail: { smtpUrl: e.SMTP_URL ? new Secret(e.SMTP_URL) : undefined, from: e.MAIL_FROM },
+  };
+}
+
+/** The variables `loadConfig` understands, for docs and `--help`. */
+export const CONFIG_VARIABLES = Object.keys(EnvSchema.properties);

@@ -1,0 +1,125 @@
+import { sql, type Kysely } from 'kysely';
+import type { Logger } from 'pino';
+import type { Database } from '../db/index.js';
+import type { DomainEvent } from './outbox.js';
+
+export type EventHandler = (event: DomainEvent) => Promise<void>;
+
+interface Subscription {
+  name: string;
+  subscriber: string;
+  handler: EventHandler;
+}
+
+export interface DispatcherOptions {
+  /** Milliseconds between polls when idle (default 500). */
+  pollMs?: number;
+  batchSize?: number;
+  /** How long a claimed batch stays locked to this dispatcher, in seconds. */
+  leaseSeconds?: number;
+}
+
+/**
+ * Delivers outbox events to in-process subscribers, at least once. Batches are claimed with
+ * `FOR UPDATE SKIP LOCKED` plus a lease, so several processes can run dispatchers without
+ * handing one event to two of them at once, and a crashed process's events are picked up when
+ * its lease expires. A handler that already succeeded for an event is never run again for it
+ * (`event_delivery`); a failing handler is retried with backoff.
+ */
+export function createDispatcher(db: Kysely<Database>, log: Logger, options: DispatcherOptions = {}) {
+  const subscriptions: Subscription[] = [];
+  const pollMs = options.pollMs ?? 500;
+  const batchSize = options.batchSize ?? 100;
+  const leaseSeconds = options.leaseSeconds ?? 30;
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<number> | undefined;
+  let stopped = true;
+
+  async function claim(): Promise<DomainEvent[]> {
+    const rows = await sql<{ id: string; name: string; payload: unknown; createdAt: Date }>`
+      update event_outbox set locked_until = now() + make_interval(secs => ${leaseSeconds}), attempts = attempts + 1
+      where id in (
+        select id from event_outbox
+        where processed_at is null and (locked_until is null or locked_until < now())
+        order by id limit ${batchSize}
+        for update skip locked)
+      returning id, name, payload, created_at`.execute(db);
+    return rows.rows.sort((a, b) => (a.id < b.id ? -1 : 1));
+  }
+
+  async function deliver(event: DomainEvent): Promise<void> {
+    const subs = subscriptions.filter((s) => s.name === event.name || s.name === '*');
+    const done = new Set(
+      (await db.selectFrom('eventDelivery').select('subscriber').where('eventId', '=', event.id).execute()).map((r) => r.subscriber),
+    );
+    try {
+      for (const sub of subs) {
+        if (done.has(sub.subscriber)) continue;
+        await sub.handler(event);
+        await db.insertInto('eventDelivery').values({ eventId: event.id, subscriber: sub.subscriber }).onConflict((oc) => oc.doNothing()).execute();
+      }
+      await db.updateTable('eventOutbox').set({ processedAt: new Date(), lockedUntil: null, lastError: null }).where('id', '=', event.id).execute();
+    } catch (err) {
+      log.error({ err, eventId: event.id, event: event.name }, 'event handler failed; will retry');
+      const message = err instanceof Error ? err.message : String(err);
+      await sql`update event_outbox set last_error = ${message.slice(0, 1000)},
+        locked_until = now() + make_interval(secs => least(3600, power(2, attempts)::int))
+        where id = ${event.id}`.execute(db);
+    }
+  }
+
+  /** Claims and delivers one batch; returns how many events it handled. */
+  async function runOnce(): Promise<number> {
+    const events = await claim();
+    for (const event of events) await deliver(event);
+    return events.length;
+  }
+
+  function schedule(delay: number): void {
+    if (stopped) return;
+    timer = setTimeout(() => {
+      running = runOnce()
+        .catch((err: unknown) => {
+          log.warn({ err }, 'event dispatch failed');
+          return 0;
+        })
+        .finally(() => {
+          running = undefined;
+        });
+      void running.then((n) => schedule(n === batchSize ? 0 : pollMs));
+    }, delay);
+    timer.unref();
+  }
+
+  return {
+    /**
+     * Registers `handler` for events called `name` (`*` for all). `subscriber` is a stable
+     * unique name: it keys the idempotency record, so renaming it replays old events.
+     */
+    subscribe(name: string, subscriber: string, handler: EventHandler): void {
+      if (subscriptions.some((s) => s.subscriber === subscriber && s.name === name)) {
+        throw new Error(`Duplicate subscriber ${subscriber} for ${name}`);
+      }
+      subscriptions.push({ name, subscriber, handler });
+    },
+    start(): void {
+      if (!stopped) return;
+      stopped = false;
+      schedule(0);
+    },
+    async stop(): Promise<void> {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      await running;
+    },
+    /** Delivers until the outbox has nothing ready (tests, CLI tasks). */
+    async drain(): Promise<void> {
+      while ((await runOnce()) > 0) {
+        // keep going
+      }
+    },
+    runOnce,
+  };
+}
+
+export type Dispatcher = ReturnType<typeof createDispatcher>;

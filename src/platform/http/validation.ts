@@ -1,0 +1,26 @@
+import { Ajv, type Options } from 'ajv';
+import addFormatsModule from 'ajv-formats';
+import type { FastifySchemaCompiler } from 'fastify';
+
+// ajv-formats is CommonJS; under NodeNext its default import is the module object.
+const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default;
+
+const common: Options = { allErrors: true, useDefaults: true, removeAdditional: false, strict: false };
+
+/**
+ * Route validators. Bodies are checked strictly: no type coercion and unknown properties are
+ * errors, never silently dropped. Query strings, params and headers arrive as text, so those
+ * are coerced (`?limit=20` → 20).
+ */
+export function createValidatorCompiler(schemas: object[]): FastifySchemaCompiler<unknown> {
+  const strict = addFormats(new Ajv({ ...common, coerceTypes: false }));
+  const coercing = addFormats(new Ajv({ ...common, coerceTypes: 'array' }));
+  for (const schema of schemas) {
+    strict.addSchema(schema);
+    coercing.addSchema(schema);
+  }
+  return ({ schema, httpPart }) => {
+    const ajv = httpPart === 'body' ? strict : coercing;
+    return ajv.compile(schema as object);
+  };
+}
