@@ -22,7 +22,5 @@ if (files.length === 0) {
 }
 const concurrency = process.env.TEST_CONCURRENCY ?? '2';
 const args = ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec'];
-// Focused tests (`.only`) must not silently skip the rest in CI.
-if (process.env.CI) args.push('--test-only=false');
 const result = spawnSync(process.execPath, [...args, ...files], { stdio: 'inherit', env: { ...process.env, BAZAAR_TEST: '1' } });
 process.exit(result.status ?? 1);

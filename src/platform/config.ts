@@ -73,7 +73,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   const raw: Record<string, unknown> = {};
   for (const key of Object.keys(EnvSchema.properties)) {
     const v = env[key];
-    if (v !== undefined && v !== '') raw[key] = v;
+    if (v !== undefined && v.trim() !== '') raw[key] = v.trim();
   }
   const converted = Value.Convert(EnvSchema, Value.Default(EnvSchema, raw));
   const byKey = new Map<string, string>();

@@ -1,0 +1,79 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { pino } from 'pino';
+import { createApp, type BazaarApp } from '../../src/app.js';
+import { loadConfig, type Config } from '../../src/platform/config.js';
+import { createDb, type Engine } from '../../src/platform/db/index.js';
+import type { MailMessage, MailTransport } from '../../src/platform/mail.js';
+
+/**
+ * The engines integration tests run on: PGlite always, PostgreSQL when TEST_DATABASE_URL is
+ * set. `TEST_DB=pglite` or `TEST_DB=postgres` narrows the list. In CI (`CI=true`) a missing
+ * TEST_DATABASE_URL is an error, not a skip.
+ */
+let warned = false;
+
+export const DATABASES: Engine[] = (() => {
+  const wanted = (process.env.TEST_DB ?? 'pglite,postgres').split(',').map((s) => s.trim());
+  const out: Engine[] = [];
+  if (wanted.includes('pglite')) out.push('pglite');
+  if (wanted.includes('postgres')) {
+    if (process.env.TEST_DATABASE_URL) out.push('postgres');
+    else if (process.env.CI === 'true') throw new Error('CI=true but TEST_DATABASE_URL is not set: PostgreSQL tests cannot be skipped in CI');
+    else if (!warned) {
+      warned = true;
+      process.stderr.write('note: TEST_DATABASE_URL not set; PostgreSQL tests skipped (PGlite only)\n');
+    }
+  }
+  return out;
+})();
+
+export interface TestApp extends BazaarApp {
+  /** Mail handed to the transport, in order. */
+  mail: MailMessage[];
+  config: Config;
+}
+
+/** Environment defaults for tests; `env` overrides. */
+export function testConfig(env: Record<string, string> = {}): Config {
+  return loadConfig({ BAZAAR_DEMO: '0', LOG_LEVEL: 'silent', ...env });
+}
+
+/**
+ * A fresh app on a fresh database: an in-memory PGlite, or a new schema in the PostgreSQL
+ * database of TEST_DATABASE_URL (dropped on close).
+ */
+export async function buildTestApp(engine: Engine, env: Record<string, string> = {}): Promise<TestApp> {
+  const config = testConfig(env);
+  const mail: MailMessage[] = [];
+  const mailTransport: MailTransport = {
+    kind: 'log',
+    async send(message) {
+      mail.push(message);
+    },
+  };
+  let schema: string | undefined;
+  if (engine === 'postgres') {
+    schema = `t_${randomBytes(6).toString('hex')}`;
+    const client = new pg.Client({ connectionString: process.env.TEST_DATABASE_URL });
+    await client.connect();
+    await client.query(`create schema ${schema}`);
+    await client.end();
+  }
+  const db = await createDb(engine === 'postgres' ? { url: process.env.TEST_DATABASE_URL, schema, poolSize: 10 } : { dataDir: 'memory://' });
+  const app = await createApp({ config, db, logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), mailTransport });
+  const close = app.close;
+  return Object.assign(app, {
+    mail,
+    config,
+    async close() {
+      await close();
+      if (schema) {
+        const client = new pg.Client({ connectionString: process.env.TEST_DATABASE_URL });
+        await client.connect();
+        await client.query(`drop schema ${schema} cascade`);
+        await client.end();
+      }
+    },
+  });
+}
