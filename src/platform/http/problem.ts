@@ -30,7 +30,8 @@ function fieldsFromValidation(issues: AjvIssue[], context: string | undefined): 
 /** Maps anything thrown while handling a request to the AppError it is rendered as. */
 export function toAppError(err: unknown): AppError {
   if (err instanceof AppError) return err;
-  const fe = err as Partial<FastifyError> & { validation?: AjvIssue[]; validationContext?: string };
+  // `throw null` / `Promise.reject()` reach here too: read fields of an empty object instead.
+  const fe = (err ?? {}) as Partial<FastifyError> & { validation?: AjvIssue[]; validationContext?: string };
   if (fe.validation) {
     const fields = fieldsFromValidation(fe.validation, fe.validationContext);
     return platformError('VALIDATION_FAILED', {

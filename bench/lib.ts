@@ -1,0 +1,88 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+
+export type Engine = 'pglite' | 'postgres';
+
+export interface Server {
+  url: string;
+  pid: number;
+  stop(): Promise<void>;
+  /** Current and peak resident memory of the server process, in MB. */
+  memory(): { rssMb: number; peakMb: number };
+}
+
+function readStatus(pid: number, field: string): number {
+  const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return match ? Math.round(Number(match[1]) / 1024) : 0;
+}
+
+/**
+ * Starts the built service (`dist/main.js`) as its own process on a fresh database, so the
+ * load generator (this process) and the server do not share a CPU queue or heap.
+ */
+export async function startServer(engine: Engine, port: number, env: Record<string, string> = {}): Promise<Server> {
+  let dataDir: string | undefined;
+  let dbName: string | undefined;
+  const base = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+  const serverEnv: Record<string, string> = { ...process.env, PORT: String(port), HOST: '127.0.0.1', BAZAAR_DEMO: '0', LOG_LEVEL: 'warn', ...env } as Record<string, string>;
+  if (engine === 'postgres') {
+    dbName = `bazaar_bench_${process.pid}`;
+    const admin = new pg.Client({ connectionString: base });
+    await admin.connect();
+    await admin.query(`drop database if exists ${dbName} with (force)`);
+    await admin.query(`create database ${dbName}`);
+    await admin.end();
+    const url = new URL(base);
+    url.pathname = `/${dbName}`;
+    serverEnv.DATABASE_URL = url.toString();
+  } else {
+    dataDir = mkdtempSync(join(tmpdir(), 'bazaar-bench-'));
+    serverEnv.BAZAAR_DATA_DIR = dataDir;
+    delete serverEnv.DATABASE_URL;
+  }
+  const child: ChildProcess = spawn(process.execPath, ['dist/main.js'], { env: serverEnv, stdio: ['ignore', 'inherit', 'inherit'] });
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}`);
+    try {
+      const res = await fetch(`${url}/readyz`);
+      if (res.ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error('server did not become ready');
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return {
+    url,
+    pid: child.pid!,
+    memory: () => ({ rssMb: readStatus(child.pid!, 'VmRSS'), peakMb: readStatus(child.pid!, 'VmHWM') }),
+    async stop() {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+      if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+      if (dbName) {
+        const admin = new pg.Client({ connectionString: base });
+        await admin.connect();
+        await admin.query(`drop database if exists ${dbName} with (force)`);
+        await admin.end();
+      }
+    },
+  };
+}
+
+/** JSON POST helper for setting up benchmark data. */
+export async function postJson(url: string, body: unknown, token?: string): Promise<any> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify(body),
+  });
+  if (!res.ok) throw new Error(`${url} → ${res.status} ${await res.text()}`);
+  return res.json();
+}
