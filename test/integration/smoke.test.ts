@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { buildTestApp, DATABASES, type TestApp } from '../helpers/app.js';
-import { client } from '../helpers/http.js';
+import { assertProblem, client } from '../helpers/http.js';
 
 for (const engine of DATABASES) {
   describe(`service basics [${engine}]`, () => {
@@ -17,6 +17,23 @@ for (const engine of DATABASES) {
       const ready = await http.get('/readyz');
       assert.equal(ready.status, 200);
       assert.equal(ready.body.status, 'ready');
+    });
+
+    test('authentication is checked before the body: no token and a bad body → 401', async () => {
+      const http = client(app.server);
+      assertProblem(await http.patch('/store/me', { nonsense: true }), 401, 'AUTH_REQUIRED');
+      assertProblem(await http.post('/admin/staff', {}), 401, 'AUTH_REQUIRED');
+      assertProblem(await http.call('PATCH', '/store/me', { raw: '{not json' }), 401, 'AUTH_REQUIRED');
+    });
+
+    test('updated and deleted row counts are reported on every engine', async () => {
+      const http = client(app.server);
+      const reg = await http.post('/store/auth/register', { email: 'count@example.com', password: 'password-123' });
+      await http.post('/store/auth/login', { email: 'count@example.com', password: 'password-123' });
+      const revoked = await app.modules.auth.revokeSubjectSessions(app.db, 'customer', reg.body.customer.id);
+      assert.equal(revoked, 2);
+      const res = await app.db.deleteFrom('authSession').where('subjectId', '=', reg.body.customer.id).executeTakeFirst();
+      assert.equal(Number(res.numDeletedRows), 2);
     });
   });
 }

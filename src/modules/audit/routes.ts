@@ -8,7 +8,7 @@ export const auditRoutes: FastifyPluginAsyncTypebox<{ audit: Audit; guards: Guar
   app.get(
     '/audit-log',
     {
-      preHandler: guards.staff('audit:read'),
+      onRequest: guards.staff('audit:read'),
       schema: {
         tags: ['admin: audit'],
         summary: 'Staff actions, newest first',

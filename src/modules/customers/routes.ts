@@ -1,7 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { clientOf, customerOf, type Guards } from '../../platform/http/auth.js';
-import { IdParams, Page, problems } from '../../platform/http/schemas.js';
+import { IdParams, NoBody, Page, problems } from '../../platform/http/schemas.js';
+import { sendEmpty } from '../../platform/http/reply.js';
 import type { Customers } from './index.js';
 import {
   type Address,
@@ -27,7 +28,6 @@ interface Options {
 const bearer = [{ bearer: [] }];
 const CustomerRef = Type.Unsafe<Customer>(Type.Ref('Customer'));
 const AddressRef = Type.Unsafe<Address>(Type.Ref('Address'));
-const Empty = Type.Null({ description: 'No content' });
 
 /** Customer-facing routes, mounted under `/store`. */
 export const customerStoreRoutes: FastifyPluginAsyncTypebox<Options> = async (app, { customers, guards }) => {
@@ -47,10 +47,10 @@ export const customerStoreRoutes: FastifyPluginAsyncTypebox<Options> = async (ap
 
   app.post(
     '/auth/logout',
-    { preHandler: guards.customer, schema: { tags, summary: 'Revoke the current token', security: bearer, response: { 204: Empty, ...problems(401, 403) } } },
+    { onRequest: guards.customer, schema: { tags, summary: 'Revoke the current token', security: bearer, response: { 204: NoBody, ...problems(401, 403) } } },
     async (request, reply) => {
       await customers.logout(customerOf(request).sessionId);
-      return reply.code(204).send(null);
+      return sendEmpty(reply, 204);
     },
   );
 
@@ -62,34 +62,34 @@ export const customerStoreRoutes: FastifyPluginAsyncTypebox<Options> = async (ap
         summary: 'Email a password reset link',
         description: 'Always 202, whether or not the email has an account.',
         body: ResetRequestBody,
-        response: { 202: Empty, ...problems(400) },
+        response: { 202: NoBody, ...problems(400) },
       },
     },
     async (request, reply) => {
       await customers.requestPasswordReset(request.body.email);
-      return reply.code(202).send(null);
+      return sendEmpty(reply, 202);
     },
   );
 
   app.post(
     '/auth/password-reset/confirm',
-    { schema: { tags, summary: 'Set a new password with a reset token', body: ResetConfirmBody, response: { 204: Empty, ...problems(400) } } },
+    { schema: { tags, summary: 'Set a new password with a reset token', body: ResetConfirmBody, response: { 204: NoBody, ...problems(400) } } },
     async (request, reply) => {
       await customers.confirmPasswordReset(request.body.token, request.body.password);
-      return reply.code(204).send(null);
+      return sendEmpty(reply, 204);
     },
   );
 
   app.get(
     '/me',
-    { preHandler: guards.customer, schema: { tags, summary: 'The signed-in customer', security: bearer, response: { 200: CustomerRef, ...problems(401, 403) } } },
+    { onRequest: guards.customer, schema: { tags, summary: 'The signed-in customer', security: bearer, response: { 200: CustomerRef, ...problems(401, 403) } } },
     async (request) => customers.get(customerOf(request).customerId),
   );
 
   app.patch(
     '/me',
     {
-      preHandler: guards.customer,
+      onRequest: guards.customer,
       schema: { tags, summary: 'Update profile', security: bearer, body: UpdateMeBody, response: { 200: CustomerRef, ...problems(400, 401, 403) } },
     },
     async (request) => customers.updateMe(customerOf(request).customerId, request.body),
@@ -98,33 +98,33 @@ export const customerStoreRoutes: FastifyPluginAsyncTypebox<Options> = async (ap
   app.post(
     '/me/password',
     {
-      preHandler: guards.customer,
+      onRequest: guards.customer,
       schema: {
         tags,
         summary: 'Change password',
         description: 'Signs out every other session of the account.',
         security: bearer,
         body: ChangePasswordBody,
-        response: { 204: Empty, ...problems(400, 401, 403, 429) },
+        response: { 204: NoBody, ...problems(400, 401, 403, 429) },
       },
     },
     async (request, reply) => {
       await customers.changePassword(customerOf(request), request.body, clientOf(request));
-      return reply.code(204).send(null);
+      return sendEmpty(reply, 204);
     },
   );
 
   const addressTags = ['store: addresses'];
   app.get(
     '/me/addresses',
-    { preHandler: guards.customer, schema: { tags: addressTags, summary: 'Address book', security: bearer, response: { 200: Page(AddressRef), ...problems(401, 403) } } },
+    { onRequest: guards.customer, schema: { tags: addressTags, summary: 'Address book', security: bearer, response: { 200: Page(AddressRef), ...problems(401, 403) } } },
     async (request) => ({ items: await customers.listAddresses(customerOf(request).customerId), nextCursor: null }),
   );
 
   app.post(
     '/me/addresses',
     {
-      preHandler: guards.customer,
+      onRequest: guards.customer,
       schema: { tags: addressTags, summary: 'Add an address', security: bearer, body: CreateAddressBody, response: { 201: AddressRef, ...problems(400, 401, 403, 409) } },
     },
     async (request, reply) => reply.code(201).send(await customers.createAddress(customerOf(request).customerId, request.body)),
@@ -133,7 +133,7 @@ export const customerStoreRoutes: FastifyPluginAsyncTypebox<Options> = async (ap
   app.patch(
     '/me/addresses/:id',
     {
-      preHandler: guards.customer,
+      onRequest: guards.customer,
       schema: {
         tags: addressTags,
         summary: 'Change an address',
@@ -149,12 +149,12 @@ export const customerStoreRoutes: FastifyPluginAsyncTypebox<Options> = async (ap
   app.delete(
     '/me/addresses/:id',
     {
-      preHandler: guards.customer,
-      schema: { tags: addressTags, summary: 'Remove an address', security: bearer, params: IdParams, response: { 204: Empty, ...problems(401, 403, 404) } },
+      onRequest: guards.customer,
+      schema: { tags: addressTags, summary: 'Remove an address', security: bearer, params: IdParams, response: { 204: NoBody, ...problems(401, 403, 404) } },
     },
     async (request, reply) => {
       await customers.deleteAddress(customerOf(request).customerId, request.params.id);
-      return reply.code(204).send(null);
+      return sendEmpty(reply, 204);
     },
   );
 };
@@ -165,7 +165,7 @@ export const customerAdminRoutes: FastifyPluginAsyncTypebox<Options> = async (ap
   app.get(
     '/customers',
     {
-      preHandler: guards.staff('customers:read'),
+      onRequest: guards.staff('customers:read'),
       schema: { tags, summary: 'Search customers', security: bearer, querystring: CustomerSearchQuery, response: { 200: Page(CustomerRef), ...problems(400, 401, 403) } },
     },
     async (request) => customers.search(request.query),
@@ -173,7 +173,7 @@ export const customerAdminRoutes: FastifyPluginAsyncTypebox<Options> = async (ap
   app.get(
     '/customers/:id',
     {
-      preHandler: guards.staff('customers:read'),
+      onRequest: guards.staff('customers:read'),
       schema: { tags, summary: 'One customer with addresses', security: bearer, params: IdParams, response: { 200: AdminCustomerSchema, ...problems(401, 403, 404) } },
     },
     async (request) => customers.getDetail(request.params.id),

@@ -1,7 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { clientOf, staffOf, type Guards } from '../../platform/http/auth.js';
-import { IdParams, Page, problems } from '../../platform/http/schemas.js';
+import { IdParams, NoBody, Page, problems } from '../../platform/http/schemas.js';
+import { sendEmpty } from '../../platform/http/reply.js';
 import type { StaffModule } from './index.js';
 import { CreateStaffBody, type Staff, StaffAuthResult, StaffListQuery, StaffLoginBody, UpdateStaffBody } from './schemas.js';
 
@@ -25,25 +26,25 @@ export const staffRoutes: FastifyPluginAsyncTypebox<{ staff: StaffModule; guards
   app.post(
     '/auth/logout',
     {
-      preHandler: guards.staff('staff:self'),
-      schema: { tags, summary: 'Revoke the current staff token', security: bearer, response: { 204: Type.Null(), ...problems(401, 403) } },
+      onRequest: guards.staff('staff:self'),
+      schema: { tags, summary: 'Revoke the current staff token', security: bearer, response: { 204: NoBody, ...problems(401, 403) } },
     },
     async (request, reply) => {
       await staff.logout(staffOf(request).sessionId);
-      return reply.code(204).send(null);
+      return sendEmpty(reply, 204);
     },
   );
 
   app.get(
     '/me',
-    { preHandler: guards.staff('staff:self'), schema: { tags, summary: 'The signed-in staff member', security: bearer, response: { 200: StaffRef, ...problems(401, 403) } } },
+    { onRequest: guards.staff('staff:self'), schema: { tags, summary: 'The signed-in staff member', security: bearer, response: { 200: StaffRef, ...problems(401, 403) } } },
     async (request) => staff.get(staffOf(request).staffId),
   );
 
   app.get(
     '/staff',
     {
-      preHandler: guards.staff('staff:read'),
+      onRequest: guards.staff('staff:read'),
       schema: { tags, summary: 'List staff', security: bearer, querystring: StaffListQuery, response: { 200: Page(StaffRef), ...problems(400, 401, 403) } },
     },
     async (request) => staff.list(request.query),
@@ -52,7 +53,7 @@ export const staffRoutes: FastifyPluginAsyncTypebox<{ staff: StaffModule; guards
   app.post(
     '/staff',
     {
-      preHandler: guards.staff('staff:write'),
+      onRequest: guards.staff('staff:write'),
       schema: { tags, summary: 'Add a staff member', security: bearer, body: CreateStaffBody, response: { 201: StaffRef, ...problems(400, 401, 403, 409) } },
     },
     async (request, reply) => reply.code(201).send(await staff.create(actor(request), request.body)),
@@ -61,7 +62,7 @@ export const staffRoutes: FastifyPluginAsyncTypebox<{ staff: StaffModule; guards
   app.patch(
     '/staff/:id',
     {
-      preHandler: guards.staff('staff:write'),
+      onRequest: guards.staff('staff:write'),
       schema: {
         tags,
         summary: 'Change a staff member (name, role, active, password)',

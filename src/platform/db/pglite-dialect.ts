@@ -1,5 +1,5 @@
 import type { PGlite } from '@electric-sql/pglite';
-import type { DatabaseConnection, Dialect, Driver, TransactionSettings } from 'kysely';
+import type { CompiledQuery, DatabaseConnection, Dialect, Driver, QueryResult, TransactionSettings } from 'kysely';
 import { KyselyPGlite } from 'kysely-pglite';
 
 /**
@@ -23,6 +23,24 @@ class Mutex {
   }
 }
 
+/**
+ * PGlite reports changed rows as `affectedRows`; Kysely reads `numAffectedRows`. Without this,
+ * `numUpdatedRows`/`numDeletedRows` would read 0 on PGlite and correctly on PostgreSQL.
+ */
+class AffectedRowsConnection implements DatabaseConnection {
+  constructor(private readonly inner: DatabaseConnection) {}
+  async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
+    const result = (await this.inner.executeQuery<R>(query)) as QueryResult<R> & { affectedRows?: number };
+    if (result.numAffectedRows === undefined && typeof result.affectedRows === 'number') {
+      return { rows: result.rows, numAffectedRows: BigInt(result.affectedRows) };
+    }
+    return result;
+  }
+  streamQuery<R>(query: CompiledQuery, chunkSize?: number): AsyncIterableIterator<QueryResult<R>> {
+    return this.inner.streamQuery<R>(query, chunkSize);
+  }
+}
+
 /** Serialises connection use over the `kysely-pglite` driver, which hands out the same client to all. */
 class ExclusivePGliteDriver implements Driver {
   readonly #mutex = new Mutex();
@@ -33,7 +51,7 @@ class ExclusivePGliteDriver implements Driver {
   async acquireConnection(): Promise<DatabaseConnection> {
     await this.#mutex.acquire();
     try {
-      return await this.inner.acquireConnection();
+      return new AffectedRowsConnection(await this.inner.acquireConnection());
     } catch (err) {
       this.#mutex.release();
       throw err;

@@ -1,4 +1,4 @@
-import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
+import type { FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
 import { platformError } from '../errors.js';
 
 /** Who is making a request, resolved from its bearer token. */
@@ -45,12 +45,12 @@ export function createGuards(authenticate: Authenticate) {
     return principal;
   }
 
-  const customer: preHandlerAsyncHookHandler = async (request: FastifyRequest, _reply: FastifyReply) => {
+  const customer: onRequestAsyncHookHandler = async (request: FastifyRequest, _reply: FastifyReply) => {
     const p = await resolve(request);
     if (p.kind !== 'customer') throw platformError('AUTH_FORBIDDEN', { detail: 'This route is for customer accounts' });
   };
 
-  function staff(permission: string): preHandlerAsyncHookHandler {
+  function staff(permission: string): onRequestAsyncHookHandler {
     return async (request: FastifyRequest, _reply: FastifyReply) => {
       const p = await resolve(request);
       if (p.kind !== 'staff') throw platformError('AUTH_FORBIDDEN', { detail: 'This route is for staff accounts' });

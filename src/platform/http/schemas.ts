@@ -48,3 +48,6 @@ export const Password = Type.String({ minLength: 8, maxLength: 256 });
 export const Locale = Type.String({ pattern: '^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$', maxLength: 35 });
 
 export const Timestamp = Type.String({ format: 'date-time' });
+
+/** Response schema entry for replies without a body (202, 204). */
+export const NoBody = Type.Null({ description: 'No body' });
