@@ -2,7 +2,9 @@ import { Type, type Static } from 'typebox';
 import { Password, Timestamp } from '../../platform/http/schemas.js';
 import { ROLES } from './roles.js';
 
-const RoleSchema = Type.Union(ROLES.map((r) => Type.Literal(r)), { description: 'owner | admin | operator | support' });
+const RoleSchema = Type.Union([Type.Literal('owner'), Type.Literal('admin'), Type.Literal('operator'), Type.Literal('support')], {
+  description: ROLES.join(' | '),
+});
 const EmailInput = Type.String({ pattern: '^\\s*[^\\s@]+@[^\\s@]+\\.[^\\s@]+\\s*$', maxLength: 254 });
 
 export const StaffSchema = Type.Object(

@@ -26,12 +26,17 @@ class StaticProvider implements MigrationProvider {
   }
 }
 
-function migrator(db: Kysely<Database>, sets: readonly MigrationSet[]): Migrator {
+async function migrator(db: Kysely<Database>, sets: readonly MigrationSet[]): Promise<Migrator> {
+  // The bookkeeping tables live in the schema the connection works in. Named explicitly,
+  // because Kysely otherwise looks for them in every schema and would find another
+  // deployment's (or test's) tables sharing the database.
+  const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(db);
   return new Migrator({
     db,
     provider: new StaticProvider(sets),
     migrationTableName: 'bazaar_migration',
     migrationLockTableName: 'bazaar_migration_lock',
+    migrationTableSchema: rows[0]?.schema ?? 'public',
   });
 }
 
@@ -41,13 +46,13 @@ function migrator(db: Kysely<Database>, sets: readonly MigrationSet[]): Migrator
  * applied; on a failure nothing of the batch stays and the error is thrown.
  */
 export async function runMigrations(db: Kysely<Database>, sets: readonly MigrationSet[]): Promise<string[]> {
-  const { error, results } = await migrator(db, sets).migrateToLatest();
+  const { error, results } = await (await migrator(db, sets)).migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(String(error));
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }
 
 /** Names of migrations not yet applied. */
 export async function pendingMigrations(db: Kysely<Database>, sets: readonly MigrationSet[]): Promise<string[]> {
-  const all = await migrator(db, sets).getMigrations();
+  const all = await (await migrator(db, sets)).getMigrations();
   return all.filter((m) => !m.executedAt).map((m) => m.name);
 }
