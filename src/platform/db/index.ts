@@ -4,7 +4,6 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CamelCasePlugin, Kysely, PostgresDialect, sql } from 'kysely';
 import type { Config } from '../config.js';
-import { createPGliteDialect } from './pglite-dialect.js';
 import type { Database } from './schema.js';
 
 export type { Database } from './schema.js';
@@ -56,7 +55,7 @@ export async function createDb(options: DbOptions): Promise<Db> {
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), plugins });
     return { db, engine: 'postgres', close: () => db.destroy() };
   }
-  const { PGlite } = await import('@electric-sql/pglite');
+  const [{ PGlite }, { createPGliteDialect }] = await Promise.all([import('@electric-sql/pglite'), import('./pglite-dialect.js')]);
   const dataDir = options.dataDir ?? 'memory://';
   if (!dataDir.startsWith('memory://')) {
     await mkdir(dataDir, { recursive: true });

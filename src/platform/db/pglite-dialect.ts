@@ -1,11 +1,17 @@
 import type { PGlite } from '@electric-sql/pglite';
-import type { CompiledQuery, DatabaseConnection, Dialect, Driver, QueryResult, TransactionSettings } from 'kysely';
-import { KyselyPGlite } from 'kysely-pglite';
+import {
+  CompiledQuery,
+  PostgresAdapter,
+  PostgresIntrospector,
+  PostgresQueryCompiler,
+  type DatabaseConnection,
+  type Dialect,
+  type Driver,
+  type QueryResult,
+  type TransactionSettings,
+} from 'kysely';
 
-/**
- * A FIFO lock. PGlite is a single connection: without it, two requests that each open a
- * transaction would interleave their statements inside one another's BEGIN…COMMIT.
- */
+/** A FIFO lock: the holder runs alone, waiters go in arrival order. */
 class Mutex {
   #locked = false;
   readonly #waiters: (() => void)[] = [];
@@ -23,68 +29,58 @@ class Mutex {
   }
 }
 
-/**
- * PGlite reports changed rows as `affectedRows`; Kysely reads `numAffectedRows`. Without this,
- * `numUpdatedRows`/`numDeletedRows` would read 0 on PGlite and correctly on PostgreSQL.
- */
-class AffectedRowsConnection implements DatabaseConnection {
-  constructor(private readonly inner: DatabaseConnection) {}
+class PGliteConnection implements DatabaseConnection {
+  constructor(private readonly pglite: PGlite) {}
   async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
-    const result = (await this.inner.executeQuery<R>(query)) as QueryResult<R> & { affectedRows?: number };
-    if (result.numAffectedRows === undefined && typeof result.affectedRows === 'number') {
-      return { rows: result.rows, numAffectedRows: BigInt(result.affectedRows) };
-    }
-    return result;
+    const result = await this.pglite.query<R>(query.sql, [...query.parameters]);
+    return result.affectedRows === undefined ? { rows: result.rows } : { rows: result.rows, numAffectedRows: BigInt(result.affectedRows) };
   }
-  streamQuery<R>(query: CompiledQuery, chunkSize?: number): AsyncIterableIterator<QueryResult<R>> {
-    return this.inner.streamQuery<R>(query, chunkSize);
+  // eslint-disable-next-line require-yield
+  async *streamQuery<R>(): AsyncIterableIterator<QueryResult<R>> {
+    throw new Error('PGlite does not stream query results');
   }
 }
 
-/** Serialises connection use over the `kysely-pglite` driver, which hands out the same client to all. */
-class ExclusivePGliteDriver implements Driver {
+/**
+ * Kysely driver for PGlite. PGlite is a single connection, so the driver holds a mutex from
+ * acquire to release: a transaction's statements never interleave with another request's,
+ * which a driver handing the same client to every caller would allow.
+ */
+class PGliteDriver implements Driver {
   readonly #mutex = new Mutex();
-  constructor(private readonly inner: Driver) {}
-  init(): Promise<void> {
-    return this.inner.init();
+  readonly #connection: PGliteConnection;
+  constructor(private readonly pglite: PGlite) {
+    this.#connection = new PGliteConnection(pglite);
   }
+  async init(): Promise<void> {}
   async acquireConnection(): Promise<DatabaseConnection> {
     await this.#mutex.acquire();
-    try {
-      return new AffectedRowsConnection(await this.inner.acquireConnection());
-    } catch (err) {
-      this.#mutex.release();
-      throw err;
-    }
+    return this.#connection;
   }
-  async releaseConnection(connection: DatabaseConnection): Promise<void> {
-    try {
-      await this.inner.releaseConnection(connection);
-    } finally {
-      this.#mutex.release();
-    }
+  async releaseConnection(): Promise<void> {
+    this.#mutex.release();
   }
-  beginTransaction(connection: DatabaseConnection, settings: TransactionSettings): Promise<void> {
-    return this.inner.beginTransaction(connection, settings);
+  async beginTransaction(connection: DatabaseConnection, settings: TransactionSettings): Promise<void> {
+    const isolation = settings.isolationLevel ? ` isolation level ${settings.isolationLevel}` : '';
+    await connection.executeQuery(CompiledQuery.raw(`start transaction${isolation}`));
   }
-  commitTransaction(connection: DatabaseConnection): Promise<void> {
-    return this.inner.commitTransaction(connection);
+  async commitTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('commit'));
   }
-  rollbackTransaction(connection: DatabaseConnection): Promise<void> {
-    return this.inner.rollbackTransaction(connection);
+  async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('rollback'));
   }
-  destroy(): Promise<void> {
-    return this.inner.destroy();
+  async destroy(): Promise<void> {
+    await this.pglite.close();
   }
 }
 
-/** The `kysely-pglite` dialect with every connection use serialised (see `Mutex`). */
+/** The PostgreSQL dialect over an embedded PGlite instance. */
 export function createPGliteDialect(pglite: PGlite): Dialect {
-  const base = new KyselyPGlite(pglite).dialect;
   return {
-    createAdapter: () => base.createAdapter(),
-    createDriver: () => new ExclusivePGliteDriver(base.createDriver()),
-    createIntrospector: (db) => base.createIntrospector(db),
-    createQueryCompiler: () => base.createQueryCompiler(),
+    createAdapter: () => new PostgresAdapter(),
+    createDriver: () => new PGliteDriver(pglite),
+    createIntrospector: (db) => new PostgresIntrospector(db),
+    createQueryCompiler: () => new PostgresQueryCompiler(),
   };
 }
