@@ -1,7 +1,10 @@
+import { readdirSync } from 'node:fs';
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
-const MODULES = ['audit', 'auth', 'customers', 'staff'];
+const MODULES = readdirSync(new URL('./src/modules/', import.meta.url), { withFileTypes: true })
+  .filter((d) => d.isDirectory())
+  .map((d) => d.name);
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'console/dist/**', '.bazaar/**'] },

@@ -6,6 +6,8 @@ import { pino, type Logger } from 'pino';
 import type { Config } from './platform/config.js';
 import { pendingMigrations, pingDb, runMigrations, type Db, type MigrationSet } from './platform/db/index.js';
 import { createDispatcher, eventMigrations } from './platform/events/index.js';
+import { createJobQueue, jobMigrations } from './platform/jobs/index.js';
+import { jobRoutes } from './platform/jobs/routes.js';
 import { createGuards, type Authenticate } from './platform/http/auth.js';
 import { installMetrics } from './platform/http/metrics.js';
 import { installProblemHandlers } from './platform/http/problem.js';
@@ -17,9 +19,20 @@ import { AuditEntrySchema, auditMigrations, auditRoutes, createAuditModule } fro
 import { authMigrations, createAuthModule } from './modules/auth/index.js';
 import { AddressSchema, createCustomersModule, customerAdminRoutes, customerMigrations, CustomerSchema, customerStoreRoutes } from './modules/customers/index.js';
 import { createStaffModule, staffMigrations, staffRoutes, StaffSchema } from './modules/staff/index.js';
+import { createInventoryModule, inventoryMigrations, inventoryRoutes } from './modules/inventory/index.js';
+import {
+  catalogMigrations,
+  catalogTaxonomyAdminRoutes,
+  catalogTaxonomyStoreRoutes,
+  createCatalogModule,
+  productAdminRoutes,
+  productStoreRoutes,
+  StoreProductCard,
+  CategoryNodeSchema,
+} from './modules/catalog/index.js';
 
 /** Every migration, in the order the modules depend on each other. */
-export const MIGRATIONS: readonly MigrationSet[] = [eventMigrations, authMigrations, auditMigrations, customerMigrations, staffMigrations];
+export const MIGRATIONS: readonly MigrationSet[] = [eventMigrations, jobMigrations, authMigrations, auditMigrations, customerMigrations, staffMigrations, inventoryMigrations, catalogMigrations];
 
 /** Paths whose values never reach a log line. */
 export const REDACT_PATHS = [
@@ -59,13 +72,16 @@ export async function createApp(options: AppOptions) {
   await runMigrations(db, MIGRATIONS);
 
   const dispatcher = createDispatcher(db, log.child({ component: 'events' }));
+  const jobs = createJobQueue(db, log.child({ component: 'jobs' }));
   const mailTransport = options.mailTransport ?? (await createMailTransport(config.mail, log.child({ component: 'mail' })));
   dispatcher.subscribe(MAIL_REQUESTED, 'mail.send', mailHandler(mailTransport));
 
   const auth = createAuthModule({ db, config: config.auth });
   const audit = createAuditModule({ db });
+  const inventory = createInventoryModule({ db });
   const customers = createCustomersModule({ db, auth, passwordResetTtlMinutes: config.auth.passwordResetTtlMinutes, publicUrl: config.publicUrl });
   const staff = createStaffModule({ db, auth, audit });
+  const catalog = createCatalogModule({ db, inventory, audit, shop: config.shop, jobs });
 
   const authenticate: Authenticate = async (token) => {
     const session = await auth.resolveSession(token);
@@ -75,7 +91,7 @@ export async function createApp(options: AppOptions) {
   };
   const guards = createGuards(authenticate);
 
-  const sharedSchemas = [ProblemSchema, CustomerSchema, AddressSchema, StaffSchema, AuditEntrySchema];
+  const sharedSchemas = [ProblemSchema, CustomerSchema, AddressSchema, StaffSchema, AuditEntrySchema, StoreProductCard, CategoryNodeSchema];
   const server = Fastify({
     loggerInstance: log as FastifyBaseLogger,
     bodyLimit: config.http.bodyLimit,
@@ -117,6 +133,12 @@ export async function createApp(options: AppOptions) {
   await server.register(customerAdminRoutes, { prefix: '/admin', customers, guards });
   await server.register(staffRoutes, { prefix: '/admin', staff, guards });
   await server.register(auditRoutes, { prefix: '/admin', audit, guards });
+  await server.register(inventoryRoutes, { prefix: '/admin', inventory, guards, audit });
+  await server.register(jobRoutes, { prefix: '/admin', jobs, guards });
+  await server.register(productAdminRoutes, { prefix: '/admin', deps: catalog.deps, guards });
+  await server.register(productStoreRoutes, { prefix: '/store', deps: catalog.deps });
+  await server.register(catalogTaxonomyAdminRoutes, { prefix: '/admin', deps: catalog.deps, guards });
+  await server.register(catalogTaxonomyStoreRoutes, { prefix: '/store', deps: catalog.deps });
   await server.ready();
 
   return {
@@ -125,10 +147,12 @@ export async function createApp(options: AppOptions) {
     engine: database.engine,
     log,
     dispatcher,
-    modules: { auth, audit, customers, staff },
+    jobs,
+    modules: { auth, audit, customers, staff, inventory, catalog },
     /** Stops background work, waits for in-flight requests, then closes the database. */
     async close(): Promise<void> {
       await server.close();
+      await jobs.stop();
       await dispatcher.stop();
       await database.close();
     },

@@ -1,6 +1,10 @@
 import { createApp, createLogger, MIGRATIONS } from './app.js';
 import { ConfigError, loadConfig, type Config } from './platform/config.js';
 import { createDb, dbOptionsFromConfig, runMigrations } from './platform/db/index.js';
+import { readFile } from 'node:fs/promises';
+import { extname, resolve } from 'node:path';
+import { pino } from 'pino';
+import { createProgressBar } from './platform/progress.js';
 import { seed } from './seed.js';
 
 async function migrateOnly(config: Config): Promise<void> {
@@ -13,12 +17,46 @@ async function migrateOnly(config: Config): Promise<void> {
   }
 }
 
+/** `main.js import <file.csv|file.ndjson>`: imports products in this process with a progress bar. */
+async function importFile(config: Config, file: string | undefined): Promise<void> {
+  if (!file) {
+    process.stderr.write('Usage: npm run import -- <file.csv | file.ndjson>\n');
+    process.exit(2);
+  }
+  const format = extname(file).toLowerCase() === '.csv' ? 'csv' : 'ndjson';
+  const content = await readFile(file, 'utf8');
+  const database = await createDb(dbOptionsFromConfig(config.database));
+  const app = await createApp({ config, db: database, logger: pino({ level: 'warn' }) });
+  try {
+    const bar = createProgressBar(`Importing ${file}`);
+    const errors: { row: number; message: string }[] = [];
+    const summary = await app.modules.catalog.importProducts(format, content, {
+      total: (n) => bar.setTotal(n),
+      progress: (d) => {
+        bar.advance(d.processed, d.failed);
+        errors.push(...d.errors);
+      },
+    });
+    bar.finish();
+    // The outbox events of the import (search indexing) are delivered before exiting.
+    await app.dispatcher.drain();
+    for (const e of errors.slice(0, 50)) process.stderr.write(`  row ${e.row}: ${e.message}\n`);
+    if (errors.length > 50) process.stderr.write(`  … and ${errors.length - 50} more\n`);
+    const { created, updated, failed } = summary.products;
+    process.stdout.write(`Products: ${created} created, ${updated} updated, ${failed} failed; rows failed: ${summary.rowsFailed} of ${summary.rows}\n`);
+    if (summary.rowsFailed > 0) process.exitCode = 1;
+  } finally {
+    await app.close();
+  }
+}
+
 async function serve(config: Config): Promise<void> {
   const log = createLogger(config);
   const database = await createDb(dbOptionsFromConfig(config.database));
   const app = await createApp({ config, db: database, logger: log });
   const seeded = await seed(app, config);
   if (seeded.owner) log.info({ email: seeded.owner.email, outcome: seeded.owner.outcome }, 'owner account from BAZAAR_ADMIN_EMAIL');
+  if (seeded.demoProducts) log.info({ products: seeded.demoProducts }, 'demo catalog loaded');
   if (seeded.generatedOwner) {
     // Shown once on the console and deliberately not through the logger.
     process.stdout.write(
@@ -27,6 +65,7 @@ async function serve(config: Config): Promise<void> {
     );
   }
   app.dispatcher.start();
+  app.jobs.start();
   await app.server.listen({ port: config.port, host: config.host });
   log.info({ engine: app.engine, port: config.port }, 'Bazaar is serving');
 
@@ -69,7 +108,9 @@ async function main(): Promise<void> {
   const command = process.argv[2] ?? 'serve';
   if (command === 'migrate') return migrateOnly(config);
   if (command === 'serve') return serve(config);
-  process.stderr.write(`Unknown command ${command}; use "serve" or "migrate".\n`);
+  // npm runs scripts from the package root; a relative path means the caller's directory.
+  if (command === 'import') return importFile(config, process.argv[3] && resolve(process.env.INIT_CWD ?? '.', process.argv[3]));
+  process.stderr.write(`Unknown command ${command}; use "serve", "migrate" or "import <file>".\n`);
   process.exit(2);
 }
 

@@ -2,6 +2,8 @@ import type { BazaarApp } from './app.js';
 import type { Config } from './platform/config.js';
 
 export interface SeedResult {
+  /** Demo products created on this start (0 when the catalog already had products). */
+  demoProducts?: number;
   owner?: { email: string; outcome: 'created' | 'updated' | 'unchanged' };
   /** Set only when an owner was generated: shown once to the operator, never logged. */
   generatedOwner?: { email: string; password: string };
@@ -12,18 +14,23 @@ export const DEMO_OWNER_EMAIL = 'owner@bazaar.local';
 /**
  * Start-up data. The owner from `BAZAAR_ADMIN_EMAIL`/`BAZAAR_ADMIN_PASSWORD` is created or its
  * password reset. Otherwise, with demo data on and no staff at all, an owner with a random
- * password is created and returned so the caller can show it once.
+ * password is created and returned so the caller can show it once. With demo data on, an empty
+ * catalog gets the demo catalog.
  */
 export async function seed(app: BazaarApp, config: Config): Promise<SeedResult> {
-  const { staff } = app.modules;
+  const { staff, catalog } = app.modules;
+  const result: SeedResult = {};
   if (config.admin.email && config.admin.password) {
     const outcome = await staff.ensureOwner(config.admin.email, config.admin.password.reveal());
-    return { owner: { email: config.admin.email, outcome } };
-  }
-  if (config.demo && (await staff.hasNoStaff())) {
+    result.owner = { email: config.admin.email, outcome };
+  } else if (config.demo && (await staff.hasNoStaff())) {
     const password = staff.generatePassword();
     await staff.ensureOwner(DEMO_OWNER_EMAIL, password);
-    return { generatedOwner: { email: DEMO_OWNER_EMAIL, password } };
+    result.generatedOwner = { email: DEMO_OWNER_EMAIL, password };
   }
-  return {};
+  if (config.demo) {
+    const owner = (await staff.list({ limit: 1, role: 'owner', active: true })).items[0];
+    if (owner) result.demoProducts = await catalog.seedDemo({ staffId: owner.id, ip: '127.0.0.1' });
+  }
+  return result;
 }

@@ -1,5 +1,6 @@
 import { Type, type Static } from 'typebox';
 import { Value } from 'typebox/value';
+import { isCurrency } from './money.js';
 import { Secret } from './secret.js';
 
 /**
@@ -28,6 +29,10 @@ const EnvSchema = Type.Object({
   LOGIN_THROTTLE_WINDOW_MINUTES: Type.Integer({ minimum: 1, default: 15 }),
   LOGIN_THROTTLE_MAX_PER_EMAIL: Type.Integer({ minimum: 1, default: 5 }),
   LOGIN_THROTTLE_MAX_PER_IP: Type.Integer({ minimum: 1, default: 50 }),
+  BAZAAR_DEFAULT_LOCALE: Type.String({ pattern: '^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$', default: 'zh-CN' }),
+  BAZAAR_LOCALES: Type.String({ pattern: '^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*(,[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*)*$', default: 'zh-CN,en-US' }),
+  BAZAAR_DEFAULT_CURRENCY: Type.String({ pattern: '^[A-Z]{3}$', default: 'CNY' }),
+  BAZAAR_CURRENCIES: Type.String({ pattern: '^[A-Z]{3}(,[A-Z]{3})*$', default: 'CNY,USD' }),
   SMTP_URL: Type.Optional(Type.String({ pattern: '^smtps?://' })),
   MAIL_FROM: Type.String({ minLength: 3, default: 'Bazaar <no-reply@bazaar.local>' }),
 });
@@ -55,6 +60,16 @@ export interface Config {
     throttle: { windowMinutes: number; maxPerEmail: number; maxPerIp: number };
   };
   mail: { smtpUrl?: Secret; from: string };
+  shop: {
+    /** Locale of a product's own fields; other locales are translations. */
+    defaultLocale: string;
+    /** Locales the store serves, default first. */
+    locales: string[];
+    /** Base currency: prices missing in another currency are converted from it. */
+    defaultCurrency: string;
+    /** Currencies the store sells in, default first. */
+    currencies: string[];
+  };
 }
 
 /** Raised by `loadConfig`, listing every bad variable at once. */
@@ -90,7 +105,12 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   if ((e.BAZAAR_ADMIN_EMAIL === undefined) !== (e.BAZAAR_ADMIN_PASSWORD === undefined)) {
     throw new ConfigError(['BAZAAR_ADMIN_EMAIL and BAZAAR_ADMIN_PASSWORD must be set together']);
   }
+  const locales = unique([e.BAZAAR_DEFAULT_LOCALE, ...e.BAZAAR_LOCALES.split(',')]);
+  const currencies = unique([e.BAZAAR_DEFAULT_CURRENCY, ...e.BAZAAR_CURRENCIES.split(',')]);
+  const unknown = currencies.filter((c) => !isCurrency(c));
+  if (unknown.length) throw new ConfigError([`BAZAAR_CURRENCIES: unknown ISO 4217 code(s) ${unknown.join(', ')}`]);
   return {
+    shop: { defaultLocale: e.BAZAAR_DEFAULT_LOCALE, locales, defaultCurrency: e.BAZAAR_DEFAULT_CURRENCY, currencies },
     port: e.PORT,
     host: e.HOST,
     publicUrl: e.PUBLIC_URL.replace(/\/+$/, ''),
@@ -118,6 +138,10 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     },
     mail: { smtpUrl: e.SMTP_URL ? new Secret(e.SMTP_URL) : undefined, from: e.MAIL_FROM },
   };
+}
+
+function unique(values: string[]): string[] {
+  return [...new Set(values.map((v) => v.trim()).filter(Boolean))];
 }
 
 /** The variables `loadConfig` understands, for docs and `--help`. */

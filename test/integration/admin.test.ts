@@ -34,6 +34,11 @@ for (const engine of DATABASES) {
     after(() => app.close());
 
     const staffRows = () => app.db.selectFrom('staffUser').selectAll().orderBy('id').execute();
+    /** The seed result without the demo-catalog count, which the catalog tests cover. */
+    const seedAccounts = async (config: ReturnType<typeof testConfig>) => {
+      const { demoProducts: _demo, ...rest } = await seed(app, config);
+      return rest;
+    };
 
     test('demo off and no admin env: does nothing', async () => {
       assert.deepEqual(await seed(app, testConfig({ BAZAAR_DEMO: '0' })), {});
@@ -43,6 +48,8 @@ for (const engine of DATABASES) {
     test('demo on and no staff: generates an owner whose password signs in, once', async () => {
       const result = await seed(app, testConfig({ BAZAAR_DEMO: '1' }));
       assert.equal(result.owner, undefined);
+      // The first demo start also loads the demo catalog; later starts leave it alone.
+      assert.equal(result.demoProducts, 240);
       assert.ok(result.generatedOwner);
       assert.equal(result.generatedOwner.email, DEMO_OWNER_EMAIL);
       assert.ok(result.generatedOwner.password.length >= 16);
@@ -59,17 +66,17 @@ for (const engine of DATABASES) {
       assert.equal(login.body.staff.role, 'owner');
 
       // Staff exist now: a second start generates nothing.
-      assert.deepEqual(await seed(app, testConfig({ BAZAAR_DEMO: '1' })), {});
+      assert.deepEqual(await seed(app, testConfig({ BAZAAR_DEMO: '1' })), { demoProducts: 0 });
       assert.equal((await staffRows()).length, 1);
     });
 
     test('admin env: created, then unchanged, then updated with a new password', async () => {
       const env = { BAZAAR_DEMO: '1', BAZAAR_ADMIN_EMAIL: 'Boss@Example.com', BAZAAR_ADMIN_PASSWORD: 'first-password-1' };
       // The configured owner wins over demo generation.
-      assert.deepEqual(await seed(app, testConfig(env)), { owner: { email: 'boss@example.com', outcome: 'created' } });
-      assert.deepEqual(await seed(app, testConfig(env)), { owner: { email: 'boss@example.com', outcome: 'unchanged' } });
+      assert.deepEqual(await seedAccounts(testConfig(env)), { owner: { email: 'boss@example.com', outcome: 'created' } });
+      assert.deepEqual(await seedAccounts(testConfig(env)), { owner: { email: 'boss@example.com', outcome: 'unchanged' } });
       const changed = { ...env, BAZAAR_ADMIN_PASSWORD: 'second-password-2' };
-      assert.deepEqual(await seed(app, testConfig(changed)), { owner: { email: 'boss@example.com', outcome: 'updated' } });
+      assert.deepEqual(await seedAccounts(testConfig(changed)), { owner: { email: 'boss@example.com', outcome: 'updated' } });
 
       const boss = (await staffRows()).filter((r) => r.email === 'boss@example.com');
       assert.equal(boss.length, 1);
@@ -94,7 +101,7 @@ for (const engine of DATABASES) {
     test('admin env repairs a demoted, deactivated owner', async () => {
       await app.db.updateTable('staffUser').set({ role: 'support', active: false }).where('email', '=', 'boss@example.com').execute();
       const env = { BAZAAR_ADMIN_EMAIL: 'boss@example.com', BAZAAR_ADMIN_PASSWORD: 'second-password-2' };
-      assert.deepEqual(await seed(app, testConfig(env)), { owner: { email: 'boss@example.com', outcome: 'updated' } });
+      assert.deepEqual(await seedAccounts(testConfig(env)), { owner: { email: 'boss@example.com', outcome: 'updated' } });
       const row = await app.db.selectFrom('staffUser').selectAll().where('email', '=', 'boss@example.com').executeTakeFirstOrThrow();
       assert.equal(row.role, 'owner');
       assert.equal(row.active, true);

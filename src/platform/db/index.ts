@@ -55,13 +55,18 @@ export async function createDb(options: DbOptions): Promise<Db> {
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), plugins });
     return { db, engine: 'postgres', close: () => db.destroy() };
   }
-  const [{ PGlite }, { createPGliteDialect }] = await Promise.all([import('@electric-sql/pglite'), import('./pglite-dialect.js')]);
+  const [{ PGlite }, { createPGliteDialect }, { pg_trgm }] = await Promise.all([
+    import('@electric-sql/pglite'),
+    import('./pglite-dialect.js'),
+    import('@electric-sql/pglite/contrib/pg_trgm'),
+  ]);
   const dataDir = options.dataDir ?? 'memory://';
   if (!dataDir.startsWith('memory://')) {
     await mkdir(dataDir, { recursive: true });
     if (!existsSync(join(dataDir, 'PG_VERSION'))) initPGliteDataDir(dataDir);
   }
-  const pglite = await PGlite.create({ dataDir, postgresqlconf: PGLITE_CONF, parsers: { 20: (v: string) => Number(v) } });
+  // pg_trgm ships with PGlite but must be loaded explicitly; search uses it for typo tolerance.
+  const pglite = await PGlite.create({ dataDir, postgresqlconf: PGLITE_CONF, extensions: { pg_trgm }, parsers: { 20: (v: string) => Number(v) } });
   const db = new Kysely<Database>({ dialect: createPGliteDialect(pglite), plugins });
   return { db, engine: 'pglite', close: () => db.destroy() };
 }

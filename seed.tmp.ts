@@ -1,0 +1,12 @@
+import { buildTestApp } from './test/helpers/app.ts';
+import { seed } from './src/seed.ts';
+const app = await buildTestApp('pglite', { BAZAAR_DEMO: '1' });
+const t = Date.now();
+console.log(await seed(app, { ...app.config, demo: true }));
+console.log('ms', Date.now() - t);
+const r = await app.server.inject({ url: '/store/products?limit=3&locale=en-US&currency=USD' });
+console.log(r.body.slice(0, 600));
+const c = await app.server.inject({ url: '/store/categories' });
+console.log(c.body.slice(0, 300));
+console.log((await app.db.selectFrom('catalogVariant').select(app.db.fn.countAll().as('n')).executeTakeFirst()));
+await app.close();

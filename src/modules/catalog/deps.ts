@@ -1,0 +1,21 @@
+import type { Kysely } from 'kysely';
+import type { Config } from '../../platform/config.js';
+import type { Database } from '../../platform/db/index.js';
+import type { JobQueue } from '../../platform/jobs/index.js';
+import type { Audit } from '../audit/index.js';
+import type { Inventory } from '../inventory/index.js';
+
+/** What the catalog needs from the rest of the system. */
+export interface CatalogDeps {
+  db: Kysely<Database>;
+  inventory: Inventory;
+  audit: Audit;
+  shop: Config['shop'];
+  jobs: JobQueue;
+}
+
+/** Who performs an admin write, for the audit log. */
+export interface Actor {
+  staffId: string;
+  ip: string;
+}

@@ -1,0 +1,25 @@
+import { defineErrors } from '../../platform/errors.js';
+
+export const catalogError = defineErrors({
+  CATALOG_PRODUCT_NOT_FOUND: [404, 'Product not found'],
+  CATALOG_VARIANT_NOT_FOUND: [404, 'Variant not found'],
+  CATALOG_CATEGORY_NOT_FOUND: [404, 'Category not found'],
+  CATALOG_COLLECTION_NOT_FOUND: [404, 'Collection not found'],
+  CATALOG_ATTRIBUTE_NOT_FOUND: [404, 'Attribute not found'],
+  CATALOG_EXCHANGE_RATE_NOT_FOUND: [404, 'Exchange rate not found'],
+  CATALOG_HANDLE_TAKEN: [409, 'Handle already in use'],
+  CATALOG_SKU_TAKEN: [409, 'SKU already in use'],
+  CATALOG_ATTRIBUTE_EXISTS: [409, 'Attribute already declared'],
+  CATALOG_ATTRIBUTE_IN_USE: [409, 'Attribute is used by products'],
+  CATALOG_CATEGORY_NOT_EMPTY: [409, 'Category has subcategories'],
+  CATALOG_CATEGORY_CYCLE: [409, 'A category cannot move under itself'],
+  CATALOG_INVALID_OPTION_MATRIX: [400, 'Variants do not match the product options'],
+  CATALOG_INVALID_ATTRIBUTE: [400, 'Attribute value does not match its declaration'],
+  CATALOG_UNKNOWN_CURRENCY: [400, 'Unknown or unsupported currency'],
+  CATALOG_UNKNOWN_LOCALE: [400, 'Unsupported locale'],
+  CATALOG_UNKNOWN_CATEGORY: [400, 'Unknown category'],
+  CATALOG_LAST_VARIANT: [409, 'A product keeps at least one variant'],
+  CATALOG_UNKNOWN_PRODUCT: [400, 'Unknown product'],
+  CATALOG_INVALID_RATE: [400, 'Invalid exchange rate'],
+  CATALOG_INVALID_ATTRIBUTE_DEFINITION: [400, 'Invalid attribute definition'],
+});

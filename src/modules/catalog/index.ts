@@ -1,0 +1,60 @@
+import { withTransaction } from '../../platform/db/index.js';
+import type { Tx } from '../../platform/db/index.js';
+import type { CatalogDeps } from './deps.js';
+import { loadAdminProduct } from './product-store.js';
+import { getStoreProduct, listStoreProducts, priceContext } from './store-products.js';
+import { seedDemoCatalog } from './demo.js';
+import { runImport, type ImportProgress } from './import.js';
+import { IMPORT_JOB, type ImportFormat } from './import-rows.js';
+
+export { IMPORT_JOB } from './import-rows.js';
+
+export { catalogMigrations } from './migrations.js';
+export { productAdminRoutes, productStoreRoutes } from './routes-products.js';
+export { catalogTaxonomyAdminRoutes, catalogTaxonomyStoreRoutes } from './routes-taxonomy.js';
+export { StoreProductCard } from './schemas-products.js';
+export { CategoryNodeSchema } from './schemas-taxonomy.js';
+export { PRODUCT_EVENTS } from './products-admin.js';
+export { catalogError } from './errors.js';
+export type { CatalogDeps } from './deps.js';
+export type { PriceContext } from './pricing.js';
+
+/**
+ * The catalog: products, variants, prices, categories, collections, attributes, translations
+ * and exchange rates. Writes go through its admin routes; other modules read through these
+ * functions.
+ */
+export function createCatalogModule(deps: CatalogDeps) {
+  deps.jobs.register(IMPORT_JOB, async (job) => {
+    const input = job.input as { format: ImportFormat; content: string };
+    return runImport(deps, input.format, input.content, { total: (n) => job.setTotal(n), progress: (d) => job.progress(d) });
+  });
+  return {
+    deps,
+    /** A product as staff see it. Throws 404 CATALOG_PRODUCT_NOT_FOUND. */
+    getProduct: (id: string) => loadAdminProduct(deps.db, id),
+    /** A published product as the store shows it. Throws 404 CATALOG_PRODUCT_NOT_FOUND, 400 CATALOG_UNKNOWN_CURRENCY. */
+    getStoreProduct: (handle: string, currency: string | undefined, locale: string) => getStoreProduct(deps, handle, currency, locale),
+    /** The store listing (see GET /store/products). */
+    listStoreProducts: (query: Parameters<typeof listStoreProducts>[1], locale: string) => listStoreProducts(deps, query, locale),
+    /** Currency resolution and exchange rate for a store request. */
+    priceContext: (currency?: string) => priceContext(deps, currency),
+    /**
+     * Imports a CSV or NDJSON product file in this process (the CLI), reporting progress; the
+     * HTTP route queues the same work as a job instead.
+     */
+    importProducts: (format: ImportFormat, content: string, report: ImportProgress) => runImport(deps, format, content, report),
+    /** Loads the bilingual demo catalog into an empty shop; returns the products created. */
+    seedDemo: (actor: { staffId: string; ip: string }) => seedDemoCatalog(deps, actor),
+    /** Adds sold units to products' best-seller counters, inside the caller's transaction. */
+    async recordSales(trx: Tx, lines: { productId: string; quantity: number }[]): Promise<void> {
+      await withTransaction(trx, async (t) => {
+        for (const line of lines) {
+          await t.updateTable('catalogProduct').set((eb) => ({ salesCount: eb('salesCount', '+', line.quantity) })).where('id', '=', line.productId).execute();
+        }
+      });
+    },
+  };
+}
+
+export type Catalog = ReturnType<typeof createCatalogModule>;
