@@ -7,6 +7,7 @@ import type { Config } from './platform/config.js';
 import { pendingMigrations, pingDb, runMigrations, type Db, type MigrationSet } from './platform/db/index.js';
 import { createDispatcher, eventMigrations } from './platform/events/index.js';
 import { createJobQueue, jobMigrations } from './platform/jobs/index.js';
+import { createTtlCache } from './platform/cache.js';
 import { jobRoutes } from './platform/jobs/routes.js';
 import { createGuards, type Authenticate } from './platform/http/auth.js';
 import { installMetrics } from './platform/http/metrics.js';
@@ -81,7 +82,8 @@ export async function createApp(options: AppOptions) {
   const inventory = createInventoryModule({ db });
   const customers = createCustomersModule({ db, auth, passwordResetTtlMinutes: config.auth.passwordResetTtlMinutes, publicUrl: config.publicUrl });
   const staff = createStaffModule({ db, auth, audit });
-  const catalog = createCatalogModule({ db, inventory, audit, shop: config.shop, jobs });
+  const storeCache = createTtlCache<unknown>({ maxEntries: config.cache.storeMaxEntries, ttlMs: config.cache.storeTtlMs });
+  const catalog = createCatalogModule({ db, inventory, audit, shop: config.shop, jobs, storeCache });
 
   const authenticate: Authenticate = async (token) => {
     const session = await auth.resolveSession(token);
@@ -104,6 +106,21 @@ export async function createApp(options: AppOptions) {
   server.decorateRequest('principal', null);
   server.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
+  });
+  // Requests being handled, so close() can let them finish before the database goes away.
+  let inFlight = 0;
+  server.addHook('onRequest', async () => {
+    inFlight++;
+  });
+  server.addHook('onResponse', async () => {
+    inFlight--;
+  });
+  server.addHook('onRequestAbort', async (_request) => {
+    inFlight--;
+  });
+  // Any staff write may change what the store shows: this process's store cache starts over.
+  server.addHook('onSend', async (request) => {
+    if (request.method !== 'GET' && request.method !== 'HEAD' && request.url.startsWith('/admin/')) storeCache.clear();
   });
   installProblemHandlers(server);
   const metrics = installMetrics(server);
@@ -152,6 +169,8 @@ export async function createApp(options: AppOptions) {
     /** Stops background work, waits for in-flight requests, then closes the database. */
     async close(): Promise<void> {
       await server.close();
+      // server.close() stops accepting; requests already running still need the database.
+      for (let waited = 0; inFlight > 0 && waited < 20_000; waited += 10) await new Promise((r) => setTimeout(r, 10));
       await jobs.stop();
       await dispatcher.stop();
       await database.close();

@@ -33,6 +33,8 @@ const EnvSchema = Type.Object({
   BAZAAR_LOCALES: Type.String({ pattern: '^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*(,[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*)*$', default: 'zh-CN,en-US' }),
   BAZAAR_DEFAULT_CURRENCY: Type.String({ pattern: '^[A-Z]{3}$', default: 'CNY' }),
   BAZAAR_CURRENCIES: Type.String({ pattern: '^[A-Z]{3}(,[A-Z]{3})*$', default: 'CNY,USD' }),
+  STORE_CACHE_TTL_MS: Type.Integer({ minimum: 0, maximum: 3_600_000, default: 2000 }),
+  STORE_CACHE_MAX_ENTRIES: Type.Integer({ minimum: 1, default: 10_000 }),
   SMTP_URL: Type.Optional(Type.String({ pattern: '^smtps?://' })),
   MAIL_FROM: Type.String({ minLength: 3, default: 'Bazaar <no-reply@bazaar.local>' }),
 });
@@ -60,6 +62,8 @@ export interface Config {
     throttle: { windowMinutes: number; maxPerEmail: number; maxPerIp: number };
   };
   mail: { smtpUrl?: Secret; from: string };
+  /** In-process cache of public store reads (catalog pages); 0 disables it. */
+  cache: { storeTtlMs: number; storeMaxEntries: number };
   shop: {
     /** Locale of a product's own fields; other locales are translations. */
     defaultLocale: string;
@@ -110,6 +114,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   const unknown = currencies.filter((c) => !isCurrency(c));
   if (unknown.length) throw new ConfigError([`BAZAAR_CURRENCIES: unknown ISO 4217 code(s) ${unknown.join(', ')}`]);
   return {
+    cache: { storeTtlMs: e.STORE_CACHE_TTL_MS, storeMaxEntries: e.STORE_CACHE_MAX_ENTRIES },
     shop: { defaultLocale: e.BAZAAR_DEFAULT_LOCALE, locales, defaultCurrency: e.BAZAAR_DEFAULT_CURRENCY, currencies },
     port: e.PORT,
     host: e.HOST,

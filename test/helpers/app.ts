@@ -36,7 +36,9 @@ export interface TestApp extends BazaarApp {
 
 /** Environment defaults for tests; `env` overrides. */
 export function testConfig(env: Record<string, string> = {}): Config {
-  return loadConfig({ BAZAAR_DEMO: '0', LOG_LEVEL: 'silent', ...env });
+  // No store cache by default: tests read their own writes through several modules (stock, then
+  // listing). The cache has its own tests.
+  return loadConfig({ BAZAAR_DEMO: '0', LOG_LEVEL: 'silent', STORE_CACHE_TTL_MS: '0', ...env });
 }
 
 /**

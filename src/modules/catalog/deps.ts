@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Config } from '../../platform/config.js';
 import type { Database } from '../../platform/db/index.js';
+import type { TtlCache } from '../../platform/cache.js';
 import type { JobQueue } from '../../platform/jobs/index.js';
 import type { Audit } from '../audit/index.js';
 import type { Inventory } from '../inventory/index.js';
@@ -12,6 +13,11 @@ export interface CatalogDeps {
   audit: Audit;
   shop: Config['shop'];
   jobs: JobQueue;
+  /**
+   * Public store reads (listings, product pages, category tree), cleared after every admin
+   * write in this process and expiring after a few seconds for writes made elsewhere.
+   */
+  storeCache: TtlCache<unknown>;
 }
 
 /** Who performs an admin write, for the audit log. */

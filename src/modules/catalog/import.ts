@@ -53,6 +53,14 @@ function parseBoolean(row: ImportRow, column: string, problems: JobProblem[]): b
   return undefined;
 }
 
+/** A boolean attribute cell; anything unrecognised stays text, so validation reports it. */
+function parseBooleanCell(raw: string): AttributeValue {
+  const value = raw.toLowerCase();
+  if (['true', '1', 'yes', 'y'].includes(value)) return true;
+  if (['false', '0', 'no', 'n'].includes(value)) return false;
+  return raw;
+}
+
 interface VariantPlan {
   row: ImportRow;
   sku: string;
@@ -72,6 +80,12 @@ function planVariants(ctx: ImportContext, rows: readonly ImportRow[], problems: 
     const sku = v.sku;
     if (!sku || !SKU.test(sku)) {
       problems.push({ row: row.row, message: `sku: "${sku ?? ''}" is missing or invalid` });
+      continue;
+    }
+    // Two rows of one SKU would otherwise meet as a primary-key violation on its prices.
+    const earlier = variants.find((p) => p.sku === sku);
+    if (earlier) {
+      problems.push({ row: row.row, message: `sku: ${sku} is already on row ${earlier.row.row}` });
       continue;
     }
     const chosen: Record<string, string> = {};
@@ -128,7 +142,7 @@ function planAttributes(ctx: ImportContext, rows: readonly ImportRow[], problems
       if (name in attributes) continue;
       any = true;
       const def = ctx.attributes.get(name);
-      attributes[name] = def?.type === 'number' ? Number(raw) : def?.type === 'boolean' ? ['true', '1', 'yes'].includes(raw.toLowerCase()) : raw;
+      attributes[name] = def?.type === 'number' ? Number(raw) : def?.type === 'boolean' ? parseBooleanCell(raw) : raw;
     }
   }
   if (!any) return undefined;
@@ -154,6 +168,13 @@ function planTranslations(ctx: ImportContext, rows: readonly ImportRow[], proble
     }
   }
   return Object.keys(out).length ? out : undefined;
+}
+
+/** Per locale, the file's fields over the stored ones: absent columns (and option labels) stay. */
+function mergeTranslations(stored: Record<string, ProductTranslation>, imported: Record<string, ProductTranslation>): Record<string, ProductTranslation> {
+  const out = { ...stored };
+  for (const [locale, t] of Object.entries(imported)) out[locale] = { ...stored[locale], ...t };
+  return out;
 }
 
 /** Creates or updates one product and its variants from its rows. Throws RowsError. */
@@ -193,6 +214,20 @@ async function upsertProduct(trx: Tx, ctx: ImportContext, handle: string, rows: 
       if (!current.values.includes(v)) current.values.push(v);
     }
   }
+  // Every check that can fail this product runs before its first write: a failed product is
+  // caught inside the batch's transaction, so anything written before the throw would commit.
+  const skus = variants.map((v) => v.sku);
+  const owned = await trx.selectFrom('catalogVariant').select(['id', 'sku', 'productId', 'options']).where('sku', 'in', skus).execute();
+  const foreign = owned.filter((o) => o.productId !== id);
+  if (foreign.length) {
+    throw new RowsError(foreign.map((f) => ({ row: variants.find((v) => v.sku === f.sku)!.row.row, message: `sku ${f.sku} belongs to another product` })));
+  }
+  const current = existing ? await trx.selectFrom('catalogVariant').select(['id', 'sku', 'options']).where('productId', '=', id).execute() : [];
+  const merged = new Map(current.map((c) => [c.sku, { sku: c.sku, options: c.options }]));
+  for (const v of variants) merged.set(v.sku, { sku: v.sku, options: v.options });
+  const matrix = checkOptionMatrix(options, [...merged.values()]);
+  if (matrix.length) throw new RowsError(matrix.map((m) => ({ row: firstRow, message: `options: ${m.message}` })));
+
   const seo = { title: first(rows, 'seo_title'), description: first(rows, 'seo_description') };
   const fields = {
     ...(title !== undefined ? { title } : {}),
@@ -203,7 +238,7 @@ async function upsertProduct(trx: Tx, ctx: ImportContext, handle: string, rows: 
     ...(attributes ? { attributes: JSON.stringify(attributes) } : {}),
     ...(images.length ? { images: JSON.stringify(images.map((url, i) => ({ url, alt: null, position: i }))) } : {}),
     ...(seo.title || seo.description ? { seo: JSON.stringify(seo) } : {}),
-    ...(translations ? { translations: JSON.stringify({ ...(existing?.translations ?? {}), ...translations }) } : {}),
+    ...(translations ? { translations: JSON.stringify(mergeTranslations(existing?.translations ?? {}, translations)) } : {}),
     options: JSON.stringify(options),
   };
   if (existing) {
@@ -235,19 +270,7 @@ async function upsertProduct(trx: Tx, ctx: ImportContext, handle: string, rows: 
       .execute();
   }
 
-  // Variants: upsert by SKU within this product; a SKU of another product is an error.
-  const skus = variants.map((v) => v.sku);
-  const owned = await trx.selectFrom('catalogVariant').select(['id', 'sku', 'productId', 'options']).where('sku', 'in', skus).execute();
-  const foreign = owned.filter((o) => o.productId !== id);
-  if (foreign.length) {
-    throw new RowsError(foreign.map((f) => ({ row: variants.find((v) => v.sku === f.sku)!.row.row, message: `sku ${f.sku} belongs to another product` })));
-  }
-  const current = await trx.selectFrom('catalogVariant').select(['id', 'sku', 'options']).where('productId', '=', id).execute();
-  const merged = new Map(current.map((c) => [c.sku, { sku: c.sku, options: c.options }]));
-  for (const v of variants) merged.set(v.sku, { sku: v.sku, options: v.options });
-  const matrix = checkOptionMatrix(options, [...merged.values()]);
-  if (matrix.length) throw new RowsError(matrix.map((m) => ({ row: firstRow, message: `options: ${m.message}` })));
-
+  // Variants: upsert by SKU within this product (checked above, before any write).
   const bySku = new Map(current.map((c) => [c.sku, c.id]));
   const variantIds: string[] = [];
   for (const v of variants) {

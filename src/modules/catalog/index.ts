@@ -27,7 +27,17 @@ export type { PriceContext } from './pricing.js';
 export function createCatalogModule(deps: CatalogDeps) {
   deps.jobs.register(IMPORT_JOB, async (job) => {
     const input = job.input as { format: ImportFormat; content: string };
-    return runImport(deps, input.format, input.content, { total: (n) => job.setTotal(n), progress: (d) => job.progress(d) });
+    try {
+      return await runImport(deps, input.format, input.content, {
+        total: (n) => job.setTotal(n),
+        progress: async (d) => {
+          await job.progress(d);
+          deps.storeCache.clear();
+        },
+      });
+    } finally {
+      deps.storeCache.clear();
+    }
   });
   return {
     deps,

@@ -15,6 +15,7 @@ import {
   AdminProductQuery,
   AdminProductSchema,
   CreateProductBody,
+  StoreCollectionQuery,
   StoreDetailQuery,
   type StoreProductCard as StoreProductCardT,
   StoreProductDetail,
@@ -124,6 +125,14 @@ const StoreCollection = Type.Object({
   products: Page(Type.Unsafe<StoreProductCardT>(Type.Ref('StoreProductCard'))),
 });
 
+/** The store cache key of a read: route, locale and the query without `locale`, keys sorted. */
+function cacheKey(name: string, query: Record<string, unknown>, locale: string): string {
+  const entries = Object.entries(query)
+    .filter(([k]) => k !== 'locale')
+    .sort(([a], [b]) => (a < b ? -1 : 1));
+  return `${name}|${locale}|${JSON.stringify(entries)}`;
+}
+
 /** Shopper-facing catalog reads, mounted under `/store`. */
 export const productStoreRoutes: FastifyPluginAsyncTypebox<{ deps: CatalogDeps }> = async (app, { deps }) => {
   const tags = ['store: catalog'];
@@ -141,12 +150,22 @@ export const productStoreRoutes: FastifyPluginAsyncTypebox<{ deps: CatalogDeps }
         response: { 200: Page(CardRef), ...problems(400) },
       },
     },
-    async (request) => listStoreProducts(deps, request.query as typeof request.query & Record<string, unknown>, localeOf(request, request.query.locale)),
+    async (request) => {
+      const locale = localeOf(request, request.query.locale);
+      return deps.storeCache.getOrLoad(cacheKey('products', request.query, locale), () =>
+        listStoreProducts(deps, request.query as typeof request.query & Record<string, unknown>, locale),
+      ) as ReturnType<typeof listStoreProducts>;
+    },
   );
   app.get(
     '/products/:handle',
     { schema: { tags, summary: 'One published product', params: StoreProductParams, querystring: StoreDetailQuery, response: { 200: StoreProductDetail, ...problems(400, 404) } } },
-    async (request) => getStoreProduct(deps, request.params.handle, request.query.currency, localeOf(request, request.query.locale)),
+    async (request) => {
+      const locale = localeOf(request, request.query.locale);
+      return deps.storeCache.getOrLoad(cacheKey(`product:${request.params.handle}`, request.query, locale), () =>
+        getStoreProduct(deps, request.params.handle, request.query.currency, locale),
+      ) as ReturnType<typeof getStoreProduct>;
+    },
   );
   app.get(
     '/collections/:handle',
@@ -155,7 +174,7 @@ export const productStoreRoutes: FastifyPluginAsyncTypebox<{ deps: CatalogDeps }
         tags,
         summary: 'A collection and a page of its products in curated order',
         params: StoreProductParams,
-        querystring: Type.Omit(StoreProductQuery, ['collection']),
+        querystring: StoreCollectionQuery,
         response: { 200: StoreCollection, ...problems(400, 404) },
       },
     },

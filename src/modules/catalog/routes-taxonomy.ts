@@ -284,7 +284,8 @@ export const catalogTaxonomyStoreRoutes: FastifyPluginAsyncTypebox<{ deps: Catal
     async (request, reply) => {
       const locale = localeOf(request, request.query);
       reply.header('content-language', locale).header('vary', 'accept-language');
-      return { locale, items: await categories.categoryTree(deps.db, locale, deps.shop.defaultLocale) };
+      const items = await deps.storeCache.getOrLoad(`categories|${locale}`, () => categories.categoryTree(deps.db, locale, deps.shop.defaultLocale));
+      return { locale, items: items as Awaited<ReturnType<typeof categories.categoryTree>> };
     },
   );
 
@@ -302,7 +303,9 @@ export const catalogTaxonomyStoreRoutes: FastifyPluginAsyncTypebox<{ deps: Catal
     async (request, reply) => {
       const locale = localeOf(request, request.query);
       reply.header('content-language', locale).header('vary', 'accept-language');
-      return categories.categoryByHandle(deps.db, request.params.handle, locale, deps.shop.defaultLocale);
+      return deps.storeCache.getOrLoad(`category:${request.params.handle}|${locale}`, () =>
+        categories.categoryByHandle(deps.db, request.params.handle, locale, deps.shop.defaultLocale),
+      ) as ReturnType<typeof categories.categoryByHandle>;
     },
   );
 };

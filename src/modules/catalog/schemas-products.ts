@@ -233,6 +233,12 @@ export type StoreProductDetail = Static<typeof StoreProductDetail>;
 
 export type ProductSort = 'relevance' | 'newest' | 'price_asc' | 'price_desc' | 'best_selling' | 'rating';
 
+const storeQueryOptions = {
+  additionalProperties: false,
+  patternProperties: { '^attr\\.[A-Za-z][A-Za-z0-9_]{0,63}$': Type.String({ minLength: 1, maxLength: 500 }) },
+  description: 'Filter by attribute with `attr.<name>=v1,v2` (any of); numbers also take `min..max`',
+};
+
 export const StoreProductQuery = Type.Object(
   {
     category: Type.Optional(Handle),
@@ -251,13 +257,12 @@ export const StoreProductQuery = Type.Object(
     currency: Type.Optional(Type.String({ pattern: '^[A-Z]{3}$' })),
     locale: Type.Optional(Locale),
   },
-  {
-    additionalProperties: false,
-    patternProperties: { '^attr\\.[A-Za-z][A-Za-z0-9_]{0,63}$': Type.String({ minLength: 1, maxLength: 500 }) },
-    description: 'Filter by attribute with `attr.<name>=v1,v2` (any of); numbers also take `min..max`',
-  },
+  storeQueryOptions,
 );
 export type StoreProductQuery = Static<typeof StoreProductQuery>;
+
+/** The listing's query without `collection` (GET /store/collections/:handle). Type.Omit drops object options, so they are passed again. */
+export const StoreCollectionQuery = Type.Omit(StoreProductQuery, ['collection'], storeQueryOptions);
 
 export const StoreProductParams = Type.Object({ handle: Handle }, { additionalProperties: false });
 export const StoreDetailQuery = Type.Object(
