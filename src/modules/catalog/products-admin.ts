@@ -176,7 +176,8 @@ export async function addVariant(deps: CatalogDeps, actor: Actor, productId: str
     const product = await lockProduct(trx, productId);
     const existing = await variantShapes(trx, productId);
     checkMatrix(product.options, [...existing, input]);
-    const [variantId] = await insertVariants(trx, productId, [input], existing.length);
+    const last = await trx.selectFrom('catalogVariant').select((eb) => eb.fn.max('position').as('max')).where('productId', '=', productId).executeTakeFirst();
+    const [variantId] = await insertVariants(trx, productId, [input], (last?.max ?? -1) + 1);
     await refreshPriceSummary(trx, productId);
     await deps.inventory.ensureItems(trx, inventoryItems([input], [variantId!]));
     await deps.audit.record(trx, { actorId: actor.staffId, action: 'variant.created', targetType: 'variant', targetId: variantId!, data: { productId, sku: input.sku }, ip: actor.ip });

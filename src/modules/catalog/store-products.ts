@@ -259,7 +259,10 @@ export async function getStoreProduct(deps: CatalogDeps, handle: string, currenc
       weightGrams: v.weightGrams,
     };
   });
-  const cheapest = outVariants.filter((v) => v.price).sort((a, b) => a.price!.amount - b.price!.amount)[0]?.price ?? null;
+  // As in the listing: the cheapest price set in this currency; converted prices only when none is.
+  const priced = outVariants.filter((v) => v.price).map((v) => v.price!);
+  const own = priced.filter((p) => !p.converted);
+  const cheapest = (own.length ? own : priced).sort((a, b) => a.amount - b.amount)[0] ?? null;
   const images = [...product.images].sort((a, b) => a.position - b.position).map((img) => ({ url: img.url, alt: img.alt ?? null }));
   return {
     id: product.id,
