@@ -273,6 +273,7 @@ async function upsertProduct(trx: Tx, ctx: ImportContext, handle: string, rows: 
   // Variants: upsert by SKU within this product (checked above, before any write).
   const bySku = new Map(current.map((c) => [c.sku, c.id]));
   const variantIds: string[] = [];
+  const inserts: { id: string; productId: string; sku: string; barcode: string | null; weightGrams: number | null; options: string; position: number }[] = [];
   for (const v of variants) {
     let variantId = bySku.get(v.sku);
     if (variantId) {
@@ -289,13 +290,12 @@ async function upsertProduct(trx: Tx, ctx: ImportContext, handle: string, rows: 
     } else {
       variantId = newId('var');
       bySku.set(v.sku, variantId);
-      await trx
-        .insertInto('catalogVariant')
-        .values({ id: variantId, productId: id, sku: v.sku, barcode: v.barcode ?? null, weightGrams: v.weightGrams ?? null, options: JSON.stringify(v.options), position: bySku.size - 1 })
-        .execute();
+      inserts.push({ id: variantId, productId: id, sku: v.sku, barcode: v.barcode ?? null, weightGrams: v.weightGrams ?? null, options: JSON.stringify(v.options), position: bySku.size - 1 });
     }
     variantIds.push(variantId);
   }
+  // New variants go in one statement: imports are mostly new products.
+  if (inserts.length) await trx.insertInto('catalogVariant').values(inserts).execute();
   await trx.deleteFrom('catalogVariantPrice').where('variantId', 'in', variantIds).execute();
   const priceRows = variants.flatMap((v, i) => v.prices.map((p) => ({ variantId: variantIds[i]!, ...p })));
   if (priceRows.length) await trx.insertInto('catalogVariantPrice').values(priceRows).execute();

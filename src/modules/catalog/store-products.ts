@@ -228,34 +228,47 @@ export async function getStoreProduct(deps: CatalogDeps, handle: string, currenc
   const product = await deps.db.selectFrom('catalogProduct').selectAll().where('handle', '=', handle).where('status', '=', 'published').executeTakeFirst();
   if (!product) throw catalogError('CATALOG_PRODUCT_NOT_FOUND', { detail: `No product ${handle}` });
   const currencies = ctx.currency === ctx.base ? [ctx.currency] : [ctx.currency, ctx.base];
-  const [variants, prices, crumbs, defs] = await Promise.all([
-    deps.db.selectFrom('catalogVariant').select(['id', 'sku', 'options', 'weightGrams']).where('productId', '=', product.id).orderBy('position').orderBy('id').execute(),
-    deps.db
-      .selectFrom('catalogVariantPrice as vp')
-      .innerJoin('catalogVariant as v', 'v.id', 'vp.variantId')
-      .select(['vp.variantId', 'vp.currency', 'vp.amount', 'vp.compareAtAmount'])
-      .where('v.productId', '=', product.id)
-      .where('vp.currency', 'in', currencies)
-      .execute(),
+  // Variants with their prices in the wanted currencies and their stock, in one statement
+  // (stock through the inventory module's availability view).
+  const [variantRows, crumbs, defs] = await Promise.all([
+    sql<{
+      id: string;
+      sku: string;
+      options: Record<string, string>;
+      weightGrams: number | null;
+      prices: { currency: string; amount: number; compareAtAmount: number | null }[] | null;
+      available: number | null;
+      allowBackorder: boolean | null;
+      lowStockThreshold: number | null;
+    }>`
+      select v.id, v.sku, v.options, v.weight_grams,
+        (select json_agg(json_build_object('currency', trim(vp.currency), 'amount', vp.amount, 'compareAtAmount', vp.compare_at_amount))
+           from catalog_variant_price vp where vp.variant_id = v.id and vp.currency = any(${currencies}::text[])) as prices,
+        a.available, a.allow_backorder, a.low_stock_threshold
+      from catalog_variant v
+      left join inventory_sku_availability a on a.sku = v.sku
+      where v.product_id = ${product.id}
+      order by v.position, v.id`.execute(deps.db),
     breadcrumbsForProduct(deps.db, product.id, locale, deps.shop.defaultLocale),
     Object.keys(product.attributes).length ? getAttributeDefinitions(deps.db) : Promise.resolve(new Map()),
   ]);
-  const stock = await deps.inventory.availability(deps.db, variants.map((v) => v.sku));
-  const priceOf = (variantId: string, cur: string) => {
-    const p = prices.find((x) => x.variantId === variantId && x.currency.trim() === cur);
+  const variants = variantRows.rows;
+  const priceOf = (v: (typeof variants)[number], cur: string) => {
+    const p = v.prices?.find((x) => x.currency === cur);
     return p ? { amount: Number(p.amount), compareAtAmount: p.compareAtAmount === null ? null : Number(p.compareAtAmount) } : null;
   };
   const tr = locale === deps.shop.defaultLocale ? undefined : product.translations[locale];
   const outVariants = variants.map((v) => {
-    const s = stock.get(v.sku);
-    const available = s ? s.available > 0 || s.allowBackorder : false;
+    const stockLeft = v.available ?? 0;
+    const backorder = v.allowBackorder ?? false;
+    const available = stockLeft > 0 || backorder;
     return {
       id: v.id,
       sku: v.sku,
       options: v.options,
-      price: resolvePrice(ctx, priceOf(v.id, ctx.currency), ctx.currency === ctx.base ? null : priceOf(v.id, ctx.base)),
+      price: resolvePrice(ctx, priceOf(v, ctx.currency), ctx.currency === ctx.base ? null : priceOf(v, ctx.base)),
       available,
-      quantityLeft: s && !s.allowBackorder && s.available > 0 && s.available <= s.lowStockThreshold ? s.available : null,
+      quantityLeft: !backorder && stockLeft > 0 && stockLeft <= (v.lowStockThreshold ?? 0) ? stockLeft : null,
       weightGrams: v.weightGrams,
     };
   });
