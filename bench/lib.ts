@@ -66,7 +66,7 @@ export async function startServer(engine: Engine, port: number, env: Record<stri
       child.kill('SIGTERM');
       await exited;
       if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-      if (dbName) {
+      if (dbName && !process.env.BENCH_KEEP_DB) {
         const admin = new pg.Client({ connectionString: base });
         await admin.connect();
         await admin.query(`drop database if exists ${dbName} with (force)`);

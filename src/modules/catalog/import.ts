@@ -387,5 +387,8 @@ export async function runImport(deps: CatalogDeps, format: ImportFormat, content
     summary.rowsFailed += failedRows;
     await report.progress({ processed: rowCount, failed: failedRows, errors });
   }
+  // A large import changes table sizes by orders of magnitude; without fresh statistics the
+  // planner keeps plans made for an empty shop until autovacuum catches up.
+  if (parsed.rows.length >= 1000) await sql`analyze`.execute(deps.db);
   return summary;
 }

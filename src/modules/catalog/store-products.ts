@@ -167,23 +167,27 @@ export async function listStoreProducts(deps: CatalogDeps, query: StoreProductQu
   const baseJoin = factor ? sql`left join catalog_product_price base on base.product_id = p.id and base.currency = ${ctx.base}` : sql``;
   const trExpr = locale === deps.shop.defaultLocale ? sql`null::jsonb` : sql`p.translations -> ${locale}`;
   const orderBy = sql.join(columns.map((c) => sql`${c.expr} ${sql.raw(c.dir)}`), sql`, `);
+  // Stock is looked up only for the page's rows (outermost select): computed in the inner
+  // select it would run for every matching product before the sort.
   const result = await sql<ListRow>`
-    select * from (
-      select p.id, p.handle, p.title, p.subtitle, p.brand, p.images, p.tags, ${trExpr} as tr,
-        p.sales_count, p.rating_x100, p.rating_count,
-        own.min_amount as own_min, ${factor ? sql`base.min_amount` : sql`null::bigint`} as base_min,
-        ${effective} as effective,
-        ${inStockExpr} as in_stock,
-        ${query.collection ? sql`cp.position` : sql`null::int`} as collection_position
-      from catalog_product p
-      ${collectionJoin}
-      left join catalog_product_price own on own.product_id = p.id and own.currency = ${ctx.currency}
-      ${baseJoin}
-      where ${sql.join(inner, sql` and `)}
+    select p.*, ${inStockExpr} as in_stock from (
+      select * from (
+        select p.id, p.handle, p.title, p.subtitle, p.brand, p.images, p.tags, ${trExpr} as tr,
+          p.sales_count, p.rating_x100, p.rating_count,
+          own.min_amount as own_min, ${factor ? sql`base.min_amount` : sql`null::bigint`} as base_min,
+          ${effective} as effective,
+          ${query.collection ? sql`cp.position` : sql`null::int`} as collection_position
+        from catalog_product p
+        ${collectionJoin}
+        left join catalog_product_price own on own.product_id = p.id and own.currency = ${ctx.currency}
+        ${baseJoin}
+        where ${sql.join(inner, sql` and `)}
+      ) p
+      where ${sql.join(outer, sql` and `)}
+      order by ${orderBy}
+      limit ${query.limit + 1}
     ) p
-    where ${sql.join(outer, sql` and `)}
-    order by ${orderBy}
-    limit ${query.limit + 1}`.execute(deps.db);
+    order by ${orderBy}`.execute(deps.db);
   const rows = result.rows;
   const hasMore = rows.length > query.limit;
   const page = hasMore ? rows.slice(0, query.limit) : rows;
