@@ -31,9 +31,10 @@ import {
   StoreProductCard,
   CategoryNodeSchema,
 } from './modules/catalog/index.js';
+import { createSearchModule, searchMigrations, searchRoutes } from './modules/search/index.js';
 
 /** Every migration, in the order the modules depend on each other. */
-export const MIGRATIONS: readonly MigrationSet[] = [eventMigrations, jobMigrations, authMigrations, auditMigrations, customerMigrations, staffMigrations, inventoryMigrations, catalogMigrations];
+export const MIGRATIONS: readonly MigrationSet[] = [eventMigrations, jobMigrations, authMigrations, auditMigrations, customerMigrations, staffMigrations, inventoryMigrations, catalogMigrations, searchMigrations];
 
 /** Paths whose values never reach a log line. */
 export const REDACT_PATHS = [
@@ -84,6 +85,8 @@ export async function createApp(options: AppOptions) {
   const staff = createStaffModule({ db, auth, audit });
   const storeCache = createTtlCache<unknown>({ maxEntries: config.cache.storeMaxEntries, ttlMs: config.cache.storeTtlMs });
   const catalog = createCatalogModule({ db, inventory, audit, shop: config.shop, jobs, storeCache });
+  const search = createSearchModule({ db, catalog, inventory, shop: config.shop });
+  for (const [name, handler] of search.subscriptions()) dispatcher.subscribe(name, 'search.index', handler);
 
   const authenticate: Authenticate = async (token) => {
     const session = await auth.resolveSession(token);
@@ -156,6 +159,7 @@ export async function createApp(options: AppOptions) {
   await server.register(productStoreRoutes, { prefix: '/store', deps: catalog.deps });
   await server.register(catalogTaxonomyAdminRoutes, { prefix: '/admin', deps: catalog.deps, guards });
   await server.register(catalogTaxonomyStoreRoutes, { prefix: '/store', deps: catalog.deps });
+  await server.register(searchRoutes, { prefix: '/store', search });
   await server.ready();
 
   return {
@@ -165,7 +169,7 @@ export async function createApp(options: AppOptions) {
     log,
     dispatcher,
     jobs,
-    modules: { auth, audit, customers, staff, inventory, catalog },
+    modules: { auth, audit, customers, staff, inventory, catalog, search },
     /** Stops background work, waits for in-flight requests, then closes the database. */
     async close(): Promise<void> {
       await server.close();

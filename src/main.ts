@@ -50,6 +50,21 @@ async function importFile(config: Config, file: string | undefined): Promise<voi
   }
 }
 
+/** `main.js reindex`: rebuilds the search index from the catalog with a progress bar. */
+async function reindex(config: Config): Promise<void> {
+  const database = await createDb(dbOptionsFromConfig(config.database));
+  const app = await createApp({ config, db: database, logger: pino({ level: 'warn' }) });
+  try {
+    const bar = createProgressBar('Reindexing products');
+    const started = Date.now();
+    const result = await app.modules.search.reindexAll({ total: (n) => bar.setTotal(n), advance: (n) => bar.advance(n) });
+    bar.finish();
+    process.stdout.write(`Indexed ${result.indexed} product(s), removed ${result.removed} stale document(s) in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+  } finally {
+    await app.close();
+  }
+}
+
 async function serve(config: Config): Promise<void> {
   const log = createLogger(config);
   const database = await createDb(dbOptionsFromConfig(config.database));
@@ -108,9 +123,10 @@ async function main(): Promise<void> {
   const command = process.argv[2] ?? 'serve';
   if (command === 'migrate') return migrateOnly(config);
   if (command === 'serve') return serve(config);
+  if (command === 'reindex') return reindex(config);
   // npm runs scripts from the package root; a relative path means the caller's directory.
   if (command === 'import') return importFile(config, process.argv[3] && resolve(process.env.INIT_CWD ?? '.', process.argv[3]));
-  process.stderr.write(`Unknown command ${command}; use "serve", "migrate" or "import <file>".\n`);
+  process.stderr.write(`Unknown command ${command}; use "serve", "migrate", "reindex" or "import <file>".\n`);
   process.exit(2);
 }
 

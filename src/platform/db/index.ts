@@ -38,7 +38,8 @@ export function dbOptionsFromConfig(config: Config['database']): DbOptions {
  * PGlite (persisted in `dataDir`). Both get the same Kysely type, plugins and SQL.
  */
 export async function createDb(options: DbOptions): Promise<Db> {
-  const plugins = [new CamelCasePlugin()];
+  // Only column names are re-cased: keys inside jsonb values (attribute names, locales) are data.
+  const plugins = [new CamelCasePlugin({ maintainNestedObjectKeys: true })];
   if (options.url) {
     const pg = await import('pg');
     // int8 (counts, sums) as JS numbers: every bigint Bazaar stores fits in 2^53.
