@@ -86,7 +86,13 @@ export async function createApp(options: AppOptions) {
   const storeCache = createTtlCache<unknown>({ maxEntries: config.cache.storeMaxEntries, ttlMs: config.cache.storeTtlMs });
   const catalog = createCatalogModule({ db, inventory, audit, shop: config.shop, jobs, storeCache });
   const search = createSearchModule({ db, catalog, inventory, shop: config.shop });
-  for (const [name, handler] of search.subscriptions()) dispatcher.subscribe(name, 'search.index', handler);
+  // Once the index has changed, this process's cached search results are stale.
+  for (const [name, handler] of search.subscriptions()) {
+    dispatcher.subscribe(name, 'search.index', async (event) => {
+      await handler(event);
+      storeCache.clear();
+    });
+  }
 
   const authenticate: Authenticate = async (token) => {
     const session = await auth.resolveSession(token);
@@ -159,7 +165,7 @@ export async function createApp(options: AppOptions) {
   await server.register(productStoreRoutes, { prefix: '/store', deps: catalog.deps });
   await server.register(catalogTaxonomyAdminRoutes, { prefix: '/admin', deps: catalog.deps, guards });
   await server.register(catalogTaxonomyStoreRoutes, { prefix: '/store', deps: catalog.deps });
-  await server.register(searchRoutes, { prefix: '/store', search });
+  await server.register(searchRoutes, { prefix: '/store', search, cache: storeCache });
   await server.ready();
 
   return {
