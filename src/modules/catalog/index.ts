@@ -1,7 +1,9 @@
 import { withTransaction } from '../../platform/db/index.js';
+import { publish } from '../../platform/events/index.js';
 import type { Tx } from '../../platform/db/index.js';
 import type { CatalogDeps } from './deps.js';
 import { loadAdminProduct } from './product-store.js';
+import { PRODUCT_EVENTS } from './products-admin.js';
 import { getStoreProduct, listStoreProducts, priceContext } from './store-products.js';
 import { seedDemoCatalog } from './demo.js';
 import { runImport, type ImportProgress } from './import.js';
@@ -62,6 +64,8 @@ export function createCatalogModule(deps: CatalogDeps) {
         for (const line of lines) {
           await t.updateTable('catalogProduct').set((eb) => ({ salesCount: eb('salesCount', '+', line.quantity) })).where('id', '=', line.productId).execute();
         }
+        // Search ranks best sellers from its own copy of the counter.
+        for (const productId of new Set(lines.map((l) => l.productId))) await publish(t, PRODUCT_EVENTS.updated, { productId });
       });
     },
   };
