@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { signInActors } from '../helpers/actors.js';
 import { buildTestApp, DATABASES, type TestApp } from '../helpers/app.js';
 import { assertProblem, client } from '../helpers/http.js';
 
-const OWNER = { email: 'owner@example.com', password: 'ownerpass123' };
 const TABLES = ['catalogProduct', 'catalogVariant', 'catalogVariantPrice', 'catalogProductPrice', 'catalogProductCategory', 'inventoryItem', 'auditLog', 'eventOutbox'] as const;
 type Table = (typeof TABLES)[number];
 
@@ -29,15 +29,9 @@ for (const engine of DATABASES) {
     before(async () => {
       app = await buildTestApp(engine);
       http = client(app.server);
-      await app.modules.staff.ensureOwner(OWNER.email, OWNER.password);
-      const login = await http.post('/admin/auth/login', OWNER);
-      assert.equal(login.status, 200, JSON.stringify(login.body));
-      token = login.body.token;
-      ownerId = login.body.staff.id;
-      const support = await http.post('/admin/staff', { email: 'support@example.com', name: 'Sam', role: 'support', password: 'supportpass1' }, { token });
-      assert.equal(support.status, 201, JSON.stringify(support.body));
-      supportToken = (await http.post('/admin/auth/login', { email: 'support@example.com', password: 'supportpass1' })).body.token;
-      customerToken = (await http.post('/store/auth/register', { email: 'shopper@example.com', password: 'shopperpass1' })).body.token;
+      const actors = await signInActors(app);
+      ({ token, id: ownerId } = actors.owner);
+      ({ supportToken, customerToken } = actors);
       const digital = await http.post('/admin/categories', { handle: 'digital', name: '数码' }, { token });
       const phones = await http.post('/admin/categories', { handle: 'phones', name: '手机', parentId: digital.body.id }, { token });
       assert.equal(phones.status, 201, JSON.stringify(phones.body));

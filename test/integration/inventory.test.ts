@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { withTransaction } from '../../src/platform/db/index.js';
 import type { EnsureItem } from '../../src/modules/inventory/index.js';
+import { signInActors } from '../helpers/actors.js';
 import { buildTestApp, DATABASES, type TestApp } from '../helpers/app.js';
 import { assertProblem, client, type Call } from '../helpers/http.js';
 
-const OWNER = { email: 'owner@example.com', password: 'ownerpass123' };
 
 for (const engine of DATABASES) {
   describe(`inventory [${engine}]`, () => {
@@ -18,14 +18,8 @@ for (const engine of DATABASES) {
     before(async () => {
       app = await buildTestApp(engine);
       http = client(app.server);
-      await app.modules.staff.ensureOwner(OWNER.email, OWNER.password);
-      const login = await http.post('/admin/auth/login', OWNER);
-      assert.equal(login.status, 200, JSON.stringify(login.body));
-      owner = { id: login.body.staff.id, token: login.body.token };
-      const created = await http.post('/admin/staff', { email: 'support@example.com', name: 'Sam', role: 'support', password: 'support-pass-1' }, { token: owner.token });
-      assert.equal(created.status, 201, JSON.stringify(created.body));
-      support = (await http.post('/admin/auth/login', { email: 'support@example.com', password: 'support-pass-1' })).body.token;
-      customer = (await http.post('/store/auth/register', { email: 'shopper@example.com', password: 'shopper-pass-1' })).body.token;
+      const actors = await signInActors(app);
+      ({ owner, supportToken: support, customerToken: customer } = actors);
       const east = await http.post('/admin/inventory-locations', { code: 'east', name: 'East warehouse' }, { token: owner.token });
       assert.equal(east.status, 201, JSON.stringify(east.body));
     });
