@@ -1,12 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { buildTree, escapeLike, pathIds } from './categories.js';
+import { buildTree, pathIds } from './categories.js';
 
-test('paths and LIKE escaping', () => {
+test('paths', () => {
   assert.deepEqual(pathIds('/cat_A/cat_B/'), ['cat_A', 'cat_B']);
   assert.deepEqual(pathIds('/'), []);
-  assert.equal(escapeLike('/cat_A/'), '/cat\\_A/');
-  assert.equal(escapeLike('50%\\'), '50\\%\\\\');
 });
 
 test('buildTree nests, localises and orders siblings by position then name', () => {

@@ -8,13 +8,10 @@ import { catalogError } from './errors.js';
 import { assertTranslationLocales, localised } from './locale.js';
 import type { CategoryAdmin, CategoryLink, CategoryNode, CreateCategoryBody, StoreCategory, UpdateCategoryBody } from './schemas-taxonomy.js';
 import type { CatalogCategoryTable } from './tables.js';
+import { escapeLike } from '../../platform/sql.js';
 
 type Row = Selectable<CatalogCategoryTable>;
 
-/** Escapes LIKE wildcards (ids contain `_`) so a path is matched as a literal prefix. */
-export function escapeLike(text: string): string {
-  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
-}
 
 /** The ids on a path, root first: `/a/b/c/` → `[a, b, c]`. */
 export function pathIds(path: string): string[] {

@@ -13,6 +13,7 @@ import { insertVariants, loadAdminProduct, refreshPriceSummary, setProductCatego
 import { checkOptionMatrix, checkPrices, checkVariants, type VariantShape } from './product-rules.js';
 import type { AdminProduct, AdminProductQuery, CreateProductBody, UpdateProductBody, UpdateVariantBody, VariantInput } from './schemas-products.js';
 import type { ProductOption, ProductTranslation } from './tables.js';
+import { escapeLike } from '../../platform/sql.js';
 
 export const PRODUCT_EVENTS = {
   created: 'catalog.product_created',
@@ -249,9 +250,6 @@ export async function deleteVariant(deps: CatalogDeps, actor: Actor, productId: 
   return loadAdminProduct(deps.db, productId);
 }
 
-function escapeLike(text: string): string {
-  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
-}
 
 /** Staff product list, newest first, searchable by title, handle or SKU. */
 export async function listProductsAdmin(db: Kysely<Database>, query: AdminProductQuery) {

@@ -4,10 +4,8 @@ import { decodeCursor, toPage } from '../../platform/http/pagination.js';
 import { getCustomer, toCustomer } from './account.js';
 import { listAddresses } from './addresses.js';
 import type { CustomerSearchQuery } from './schemas.js';
+import { escapeLike } from '../../platform/sql.js';
 
-function escapeLike(text: string): string {
-  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
-}
 
 /** Customers newest first, optionally matching `q` in email or name. */
 export async function searchCustomers(db: Kysely<Database>, query: CustomerSearchQuery) {

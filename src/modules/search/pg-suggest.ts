@@ -5,8 +5,8 @@ import type { Trigram } from './pg-trgm.js';
 import type { SearchCardData } from './tables.js';
 import { planQuery } from './plan.js';
 import { normaliseText } from './text.js';
+import { escapeLike } from '../../platform/sql.js';
 
-const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 const tsTerm = (term: string, prefix: boolean) => `'${term.replace(/\\/g, '\\\\').replace(/'/g, "''")}'${prefix ? ':*' : ''}`;
 
 /**

@@ -1,6 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Database } from '../db/index.js';
+import { createPoller } from '../poller.js';
 import type { DomainEvent } from './outbox.js';
 
 export type EventHandler = (event: DomainEvent) => Promise<void>;
@@ -31,9 +32,6 @@ export function createDispatcher(db: Kysely<Database>, log: Logger, options: Dis
   const pollMs = options.pollMs ?? 500;
   const batchSize = options.batchSize ?? 100;
   const leaseSeconds = options.leaseSeconds ?? 30;
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<number> | undefined;
-  let stopped = true;
 
   async function claim(): Promise<DomainEvent[]> {
     const rows = await sql<{ id: string; name: string; payload: unknown; createdAt: Date }>`
@@ -75,21 +73,7 @@ export function createDispatcher(db: Kysely<Database>, log: Logger, options: Dis
     return events.length;
   }
 
-  function schedule(delay: number): void {
-    if (stopped) return;
-    timer = setTimeout(() => {
-      running = runOnce()
-        .catch((err: unknown) => {
-          log.warn({ err }, 'event dispatch failed');
-          return 0;
-        })
-        .finally(() => {
-          running = undefined;
-        });
-      void running.then((n) => schedule(n === batchSize ? 0 : pollMs));
-    }, delay);
-    timer.unref();
-  }
+  const poller = createPoller(async () => (await runOnce()) === batchSize, { pollMs, log, what: 'event dispatch' });
 
   return {
     /**
@@ -102,16 +86,8 @@ export function createDispatcher(db: Kysely<Database>, log: Logger, options: Dis
       }
       subscriptions.push({ name, subscriber, handler });
     },
-    start(): void {
-      if (!stopped) return;
-      stopped = false;
-      schedule(0);
-    },
-    async stop(): Promise<void> {
-      stopped = true;
-      if (timer) clearTimeout(timer);
-      await running;
-    },
+    start: poller.start,
+    stop: poller.stop,
     /** Delivers until the outbox has nothing ready (tests, CLI tasks). */
     async drain(): Promise<void> {
       while ((await runOnce()) > 0) {

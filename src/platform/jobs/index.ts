@@ -2,6 +2,7 @@ import { sql, type Generated, type Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Database } from '../db/index.js';
 import { newId } from '../ids.js';
+import { createPoller } from '../poller.js';
 
 /** Table `job`: background work with progress, claimed by any process (SKIP LOCKED + lease). */
 export interface JobTable {
@@ -96,9 +97,6 @@ export function createJobQueue(db: Kysely<Database>, log: Logger, options: { pol
   const handlers = new Map<string, JobHandler>();
   const pollMs = options.pollMs ?? 1000;
   const leaseSeconds = options.leaseSeconds ?? 60;
-  let stopped = true;
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<boolean> | undefined;
 
   async function claim() {
     const { rows } = await sql<{ id: string; kind: string; input: unknown }>`
@@ -153,20 +151,7 @@ export function createJobQueue(db: Kysely<Database>, log: Logger, options: { pol
     return true;
   }
 
-  function schedule(delay: number): void {
-    if (stopped) return;
-    timer = setTimeout(() => {
-      running = runOnce().catch((err: unknown) => {
-        log.warn({ err }, 'job poll failed');
-        return false;
-      });
-      void running.then((ran) => {
-        running = undefined;
-        schedule(ran ? 0 : pollMs);
-      });
-    }, delay);
-    timer.unref();
-  }
+  const poller = createPoller(runOnce, { pollMs, log, what: 'job poll' });
 
   return {
     /** Registers the handler for a kind of job. */
@@ -204,22 +189,10 @@ export function createJobQueue(db: Kysely<Database>, log: Logger, options: { pol
         finishedAt: iso(row.finishedAt),
       };
     },
-    start(): void {
-      if (!stopped) return;
-      stopped = false;
-      schedule(0);
-    },
-    async stop(): Promise<void> {
-      stopped = true;
-      if (timer) clearTimeout(timer);
-      await running;
-    },
+    start: poller.start,
+    stop: poller.stop,
     /** Runs queued jobs until none is ready (tests, CLI). */
-    async drain(): Promise<void> {
-      while (await runOnce()) {
-        // next
-      }
-    },
+    drain: poller.drain,
     runOnce,
   };
 }
