@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
+import { withTransaction } from '../../platform/db/index.js';
 import { staffOf, type Guards } from '../../platform/http/auth.js';
 import { sendEmpty } from '../../platform/http/reply.js';
 import { IdParams, NoBody, Page, problems } from '../../platform/http/schemas.js';
@@ -77,8 +78,13 @@ export const productAdminRoutes: FastifyPluginAsyncTypebox<{ deps: CatalogDeps; 
     async (request, reply) => {
       const type = String(request.headers['content-type'] ?? '');
       const format = type.startsWith('text/csv') ? 'csv' : 'ndjson';
-      const jobId = await deps.jobs.enqueue(deps.db, IMPORT_JOB, { format, content: request.body }, staffOf(request).staffId);
-      await deps.audit.record(deps.db, { actorId: staffOf(request).staffId, action: 'product.import_queued', targetType: 'job', targetId: jobId, data: { format, bytes: request.body.length }, ip: request.ip });
+      const staffId = staffOf(request).staffId;
+      // The job and its audit entry exist together or not at all.
+      const jobId = await withTransaction(deps.db, async (trx) => {
+        const id = await deps.jobs.enqueue(trx, IMPORT_JOB, { format, content: request.body }, staffId);
+        await deps.audit.record(trx, { actorId: staffId, action: 'product.import_queued', targetType: 'job', targetId: id, data: { format, bytes: request.body.length }, ip: request.ip });
+        return id;
+      });
       return reply.code(202).header('location', `/admin/jobs/${jobId}`).send({ jobId, status: 'queued' });
     },
   );
