@@ -32,9 +32,39 @@ import {
   CategoryNodeSchema,
 } from './modules/catalog/index.js';
 import { createSearchModule, searchMigrations, searchRoutes } from './modules/search/index.js';
+import { cartAdminRoutes, cartMigrations, cartStoreRoutes, createCartModule } from './modules/cart/index.js';
+import { createOrdersModule, orderAdminRoutes, orderMigrations, OrderSchema, OrderSummarySchema, orderStoreRoutes } from './modules/orders/index.js';
+import {
+  createPaymentsModule,
+  createProviders,
+  paymentAdminRoutes,
+  paymentMigrations,
+  paymentStoreRoutes,
+  paymentWebhookRoutes,
+  sandboxGatewayRoutes,
+  sandboxMigrations,
+  type Deliver,
+} from './modules/payments/index.js';
+import { createReviewsModule, reviewAdminRoutes, reviewMigrations, reviewStoreRoutes } from './modules/reviews/index.js';
+import { createPoller } from './platform/poller.js';
 
 /** Every migration, in the order the modules depend on each other. */
-export const MIGRATIONS: readonly MigrationSet[] = [eventMigrations, jobMigrations, authMigrations, auditMigrations, customerMigrations, staffMigrations, inventoryMigrations, catalogMigrations, searchMigrations];
+export const MIGRATIONS: readonly MigrationSet[] = [
+  eventMigrations,
+  jobMigrations,
+  authMigrations,
+  auditMigrations,
+  customerMigrations,
+  staffMigrations,
+  inventoryMigrations,
+  catalogMigrations,
+  searchMigrations,
+  cartMigrations,
+  orderMigrations,
+  sandboxMigrations,
+  paymentMigrations,
+  reviewMigrations,
+];
 
 /** Paths whose values never reach a log line. */
 export const REDACT_PATHS = [
@@ -59,6 +89,8 @@ export interface AppOptions {
   logger?: Logger;
   /** Replaces the configured mail transport (tests). */
   mailTransport?: MailTransport;
+  /** Replaces the sandbox gateway's outbound HTTP call (tests deliver through `server.inject`). */
+  paymentDeliver?: Deliver;
 }
 
 /**
@@ -94,6 +126,44 @@ export async function createApp(options: AppOptions) {
     });
   }
 
+  const cart = createCartModule({ db, catalog, inventory, audit, config: config.cart, shop: config.shop });
+  const orders = createOrdersModule({
+    db,
+    cart,
+    inventory,
+    catalog,
+    customers,
+    audit,
+    config: { ...config.orders, publicUrl: config.publicUrl },
+    log: log.child({ component: 'orders' }),
+  });
+  const gateways = createProviders(config.payments, { db, jobs, log: log.child({ component: 'payments' }), deliver: options.paymentDeliver });
+  for (const warning of [...config.payments.disabled, ...gateways.warnings]) log.warn(warning);
+  const payments = createPaymentsModule({ db, orders, audit, providers: gateways.providers, log: log.child({ component: 'payments' }), publicUrl: config.publicUrl });
+  for (const [name, handler] of payments.subscriptions()) dispatcher.subscribe(name, 'payments', handler);
+  // Payments whose notification never came are asked about at the gateway.
+  const paymentSweeper = createPoller(
+    async () => {
+      await payments.reconcilePending();
+      return false;
+    },
+    {
+      pollMs: 60_000,
+      log,
+      what: 'payment status sweep',
+    },
+  );
+  const reviews = createReviewsModule({
+    db,
+    audit,
+    orders,
+    catalog,
+    resolveProduct: async (handle) => {
+      const id = await catalog.productIdByHandle(handle);
+      return id ? { id } : null;
+    },
+  });
+
   const authenticate: Authenticate = async (token) => {
     const session = await auth.resolveSession(token);
     if (!session) return null;
@@ -102,7 +172,7 @@ export async function createApp(options: AppOptions) {
   };
   const guards = createGuards(authenticate);
 
-  const sharedSchemas = [ProblemSchema, CustomerSchema, AddressSchema, StaffSchema, AuditEntrySchema, StoreProductCard, CategoryNodeSchema];
+  const sharedSchemas = [ProblemSchema, CustomerSchema, AddressSchema, StaffSchema, AuditEntrySchema, StoreProductCard, CategoryNodeSchema, OrderSchema, OrderSummarySchema];
   const server = Fastify({
     loggerInstance: log as FastifyBaseLogger,
     bodyLimit: config.http.bodyLimit,
@@ -138,7 +208,12 @@ export async function createApp(options: AppOptions) {
     openapi: {
       openapi: '3.1.0',
       info: { title: 'Bazaar API', version: '0.1.0', description: 'Store (`/store`) and admin (`/admin`) APIs of Bazaar.' },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer' },
+          orderToken: { type: 'apiKey', in: 'header', name: 'X-Order-Token', description: 'A guest order’s access token, from the checkout response' },
+        },
+      },
     },
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
   });
@@ -166,6 +241,16 @@ export async function createApp(options: AppOptions) {
   await server.register(catalogTaxonomyAdminRoutes, { prefix: '/admin', deps: catalog.deps, guards });
   await server.register(catalogTaxonomyStoreRoutes, { prefix: '/store', deps: catalog.deps });
   await server.register(searchRoutes, { prefix: '/store', search, cache: storeCache });
+  await server.register(cartStoreRoutes, { prefix: '/store', cart, guards, authenticate });
+  await server.register(cartAdminRoutes, { prefix: '/admin', cart, guards });
+  await server.register(orderStoreRoutes, { prefix: '/store', orders, guards, authenticate });
+  await server.register(orderAdminRoutes, { prefix: '/admin', orders, guards, paymentsFor: (orderId) => payments.paymentsFor(orderId) });
+  await server.register(paymentStoreRoutes, { prefix: '/store', payments, guards, authenticate });
+  await server.register(paymentAdminRoutes, { prefix: '/admin', payments, guards });
+  await server.register(paymentWebhookRoutes, { prefix: '/webhooks', payments });
+  if (gateways.sandbox) await server.register(sandboxGatewayRoutes, { gateway: gateways.sandbox });
+  await server.register(reviewStoreRoutes, { prefix: '/store', reviews, guards });
+  await server.register(reviewAdminRoutes, { prefix: '/admin', reviews, guards });
   await server.ready();
 
   return {
@@ -175,12 +260,21 @@ export async function createApp(options: AppOptions) {
     log,
     dispatcher,
     jobs,
-    modules: { auth, audit, customers, staff, inventory, catalog, search },
+    modules: { auth, audit, customers, staff, inventory, catalog, search, cart, orders, payments, reviews },
+    /** Starts the background loops: outbox delivery, jobs, the order clock, the payment status sweep. */
+    startBackground(): void {
+      dispatcher.start();
+      jobs.start();
+      orders.startSweeper();
+      paymentSweeper.start();
+    },
     /** Stops background work, waits for in-flight requests, then closes the database. */
     async close(): Promise<void> {
       await server.close();
       // server.close() stops accepting; requests already running still need the database.
       for (let waited = 0; inFlight > 0 && waited < 20_000; waited += 10) await new Promise((r) => setTimeout(r, 10));
+      await orders.stopSweeper();
+      await paymentSweeper.stop();
       await jobs.stop();
       await dispatcher.stop();
       await database.close();

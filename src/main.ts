@@ -6,6 +6,7 @@ import { extname, resolve } from 'node:path';
 import { pino } from 'pino';
 import { createProgressBar } from './platform/progress.js';
 import { seed } from './seed.js';
+import { runReconcileCli } from './modules/payments/index.js';
 
 async function migrateOnly(config: Config): Promise<void> {
   const database = await createDb(dbOptionsFromConfig(config.database));
@@ -65,6 +66,17 @@ async function reindex(config: Config): Promise<void> {
   }
 }
 
+/** `main.js reconcile --provider <id> [--date YYYY-MM-DD]`: payments against the gateway's records. */
+async function reconcile(config: Config, argv: string[]): Promise<void> {
+  const database = await createDb(dbOptionsFromConfig(config.database));
+  const app = await createApp({ config, db: database, logger: pino({ level: 'warn' }) });
+  try {
+    await runReconcileCli(app, argv);
+  } finally {
+    await app.close();
+  }
+}
+
 async function serve(config: Config): Promise<void> {
   const log = createLogger(config);
   const database = await createDb(dbOptionsFromConfig(config.database));
@@ -79,8 +91,7 @@ async function serve(config: Config): Promise<void> {
         `  Save it now: it is not shown again. Set BAZAAR_ADMIN_EMAIL and BAZAAR_ADMIN_PASSWORD to choose your own.\n\n`,
     );
   }
-  app.dispatcher.start();
-  app.jobs.start();
+  app.startBackground();
   await app.server.listen({ port: config.port, host: config.host });
   log.info({ engine: app.engine, port: config.port }, 'Bazaar is serving');
 
@@ -124,9 +135,10 @@ async function main(): Promise<void> {
   if (command === 'migrate') return migrateOnly(config);
   if (command === 'serve') return serve(config);
   if (command === 'reindex') return reindex(config);
+  if (command === 'reconcile') return reconcile(config, process.argv.slice(3));
   // npm runs scripts from the package root; a relative path means the caller's directory.
   if (command === 'import') return importFile(config, process.argv[3] && resolve(process.env.INIT_CWD ?? '.', process.argv[3]));
-  process.stderr.write(`Unknown command ${command}; use "serve", "migrate", "reindex" or "import <file>".\n`);
+  process.stderr.write(`Unknown command ${command}; use "serve", "migrate", "reindex", "reconcile" or "import <file>".\n`);
   process.exit(2);
 }
 

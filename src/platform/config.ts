@@ -37,10 +37,37 @@ const EnvSchema = Type.Object({
   STORE_CACHE_MAX_ENTRIES: Type.Integer({ minimum: 1, default: 10_000 }),
   SMTP_URL: Type.Optional(Type.String({ pattern: '^smtps?://' })),
   MAIL_FROM: Type.String({ minLength: 3, default: 'Bazaar <no-reply@bazaar.local>' }),
+  CART_MAX_LINES: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
+  CART_MAX_QUANTITY: Type.Integer({ minimum: 1, maximum: 100_000, default: 999 }),
+  ORDER_PAYMENT_TIMEOUT_MINUTES: Type.Integer({ minimum: 1, maximum: 10_080, default: 30 }),
+  ORDER_AUTO_RECEIVE_DAYS: Type.Integer({ minimum: 1, maximum: 365, default: 10 }),
+  ORDER_AUTO_COMPLETE_DAYS: Type.Integer({ minimum: 0, maximum: 365, default: 7 }),
+  ORDER_SWEEP_INTERVAL_MS: Type.Integer({ minimum: 100, maximum: 3_600_000, default: 15_000 }),
+  PAYMENT_PROVIDERS: Type.Optional(Type.String({ pattern: '^(sandbox|alipay|stripe)(,(sandbox|alipay|stripe))*$' })),
+  PAYMENT_WEBHOOK_TOLERANCE_SECONDS: Type.Integer({ minimum: 10, maximum: 86_400, default: 300 }),
+  SANDBOX_PAYMENT_SECRET: Type.String({ minLength: 16, default: 'bazaar-sandbox-signing-secret' }),
+  SANDBOX_NOTIFY_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
+  ALIPAY_APP_ID: Type.Optional(Type.String({ minLength: 1 })),
+  ALIPAY_PRIVATE_KEY: Type.Optional(Type.String({ minLength: 1 })),
+  ALIPAY_PUBLIC_KEY: Type.Optional(Type.String({ minLength: 1 })),
+  ALIPAY_GATEWAY: Type.String({ pattern: '^https?://', default: 'https://openapi.alipay.com/gateway.do' }),
+  ALIPAY_MODE: Type.Union([Type.Literal('page'), Type.Literal('precreate')], { default: 'page' }),
+  STRIPE_SECRET_KEY: Type.Optional(Type.String({ minLength: 1 })),
+  STRIPE_WEBHOOK_SECRET: Type.Optional(Type.String({ minLength: 1 })),
+  STRIPE_PUBLISHABLE_KEY: Type.Optional(Type.String({ minLength: 1 })),
+  STRIPE_API_HOST: Type.Optional(Type.String({ pattern: '^https?://' })),
 });
 
 /** Variables whose values are never echoed, not even in a configuration error. */
-const SECRET_KEYS = new Set(['DATABASE_URL', 'BAZAAR_ADMIN_PASSWORD', 'SMTP_URL']);
+const SECRET_KEYS = new Set([
+  'DATABASE_URL',
+  'BAZAAR_ADMIN_PASSWORD',
+  'SMTP_URL',
+  'SANDBOX_PAYMENT_SECRET',
+  'ALIPAY_PRIVATE_KEY',
+  'STRIPE_SECRET_KEY',
+  'STRIPE_WEBHOOK_SECRET',
+]);
 
 type Env = Static<typeof EnvSchema>;
 
@@ -62,6 +89,18 @@ export interface Config {
     throttle: { windowMinutes: number; maxPerEmail: number; maxPerIp: number };
   };
   mail: { smtpUrl?: Secret; from: string };
+  cart: { maxLines: number; maxQuantity: number };
+  orders: {
+    /** Unpaid orders are cancelled this long after checkout, releasing their stock. */
+    paymentTimeoutMinutes: number;
+    /** Shipped orders count as received this many days after the last shipment. */
+    autoReceiveDays: number;
+    /** Delivered orders complete (the return window closes) this many days after delivery. */
+    autoCompleteDays: number;
+    /** How often a process looks for orders due for one of the above. */
+    sweepIntervalMs: number;
+  };
+  payments: PaymentsConfig;
   /** In-process cache of public store reads (catalog pages); 0 disables it. */
   cache: { storeTtlMs: number; storeMaxEntries: number };
   shop: {
@@ -74,6 +113,19 @@ export interface Config {
     /** Currencies the store sells in, default first. */
     currencies: string[];
   };
+}
+
+/** Payment providers: only those listed and fully configured are enabled. */
+export interface PaymentsConfig {
+  /** Providers the shop wants (PAYMENT_PROVIDERS); one without credentials is disabled at start. */
+  requested: ('sandbox' | 'alipay' | 'stripe')[];
+  webhookToleranceSeconds: number;
+  publicUrl: string;
+  sandbox: { secret: Secret; notifyUrl: string };
+  alipay?: { appId: string; privateKey: Secret; alipayPublicKey: string; gateway: string; mode: 'page' | 'precreate' };
+  stripe?: { secretKey: Secret; webhookSecret: Secret; publishableKey?: string; apiHost?: string };
+  /** Why requested providers are off ("alipay disabled: …"), logged at start. */
+  disabled: string[];
 }
 
 /** Raised by `loadConfig`, listing every bad variable at once. */
@@ -113,12 +165,21 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   const currencies = unique([e.BAZAAR_DEFAULT_CURRENCY, ...e.BAZAAR_CURRENCIES.split(',')]);
   const unknown = currencies.filter((c) => !isCurrency(c));
   if (unknown.length) throw new ConfigError([`BAZAAR_CURRENCIES: unknown ISO 4217 code(s) ${unknown.join(', ')}`]);
+  const publicUrl = e.PUBLIC_URL.replace(/\/+$/, '');
   return {
+    cart: { maxLines: e.CART_MAX_LINES, maxQuantity: e.CART_MAX_QUANTITY },
+    orders: {
+      paymentTimeoutMinutes: e.ORDER_PAYMENT_TIMEOUT_MINUTES,
+      autoReceiveDays: e.ORDER_AUTO_RECEIVE_DAYS,
+      autoCompleteDays: e.ORDER_AUTO_COMPLETE_DAYS,
+      sweepIntervalMs: e.ORDER_SWEEP_INTERVAL_MS,
+    },
+    payments: paymentsConfig(e, publicUrl),
     cache: { storeTtlMs: e.STORE_CACHE_TTL_MS, storeMaxEntries: e.STORE_CACHE_MAX_ENTRIES },
     shop: { defaultLocale: e.BAZAAR_DEFAULT_LOCALE, locales, defaultCurrency: e.BAZAAR_DEFAULT_CURRENCY, currencies },
     port: e.PORT,
     host: e.HOST,
-    publicUrl: e.PUBLIC_URL.replace(/\/+$/, ''),
+    publicUrl,
     log: { level: e.LOG_LEVEL as LogLevel },
     database: {
       url: e.DATABASE_URL ? new Secret(e.DATABASE_URL) : undefined,
@@ -142,6 +203,53 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       },
     },
     mail: { smtpUrl: e.SMTP_URL ? new Secret(e.SMTP_URL) : undefined, from: e.MAIL_FROM },
+  };
+}
+
+/** PEM keys arrive in one env line with `\n` escapes, or bare base64 as Alipay's console shows them. */
+function pem(value: string): string {
+  return value.replace(/\\n/g, '\n');
+}
+
+function paymentsConfig(e: Env, publicUrl: string): PaymentsConfig {
+  // The sandbox marks orders paid without money changing hands: on by default only in the demo shop.
+  const requested = unique((e.PAYMENT_PROVIDERS ?? (e.BAZAAR_DEMO === '1' ? 'sandbox,alipay,stripe' : 'alipay,stripe')).split(',')) as PaymentsConfig['requested'];
+  const disabled: string[] = [];
+  let alipay: PaymentsConfig['alipay'];
+  if (requested.includes('alipay')) {
+    const missing = (['ALIPAY_APP_ID', 'ALIPAY_PRIVATE_KEY', 'ALIPAY_PUBLIC_KEY'] as const).filter((k) => !e[k]);
+    if (missing.length) disabled.push(`alipay disabled: set ${missing.join(', ')}`);
+    else {
+      alipay = {
+        appId: e.ALIPAY_APP_ID!,
+        privateKey: new Secret(pem(e.ALIPAY_PRIVATE_KEY!)),
+        alipayPublicKey: pem(e.ALIPAY_PUBLIC_KEY!),
+        gateway: e.ALIPAY_GATEWAY,
+        mode: e.ALIPAY_MODE as 'page' | 'precreate',
+      };
+    }
+  }
+  let stripe: PaymentsConfig['stripe'];
+  if (requested.includes('stripe')) {
+    const missing = (['STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET'] as const).filter((k) => !e[k]);
+    if (missing.length) disabled.push(`stripe disabled: set ${missing.join(', ')}`);
+    else {
+      stripe = {
+        secretKey: new Secret(e.STRIPE_SECRET_KEY!),
+        webhookSecret: new Secret(e.STRIPE_WEBHOOK_SECRET!),
+        publishableKey: e.STRIPE_PUBLISHABLE_KEY,
+        apiHost: e.STRIPE_API_HOST,
+      };
+    }
+  }
+  return {
+    requested,
+    webhookToleranceSeconds: e.PAYMENT_WEBHOOK_TOLERANCE_SECONDS,
+    publicUrl,
+    sandbox: { secret: new Secret(e.SANDBOX_PAYMENT_SECRET), notifyUrl: e.SANDBOX_NOTIFY_URL ?? `${publicUrl}/webhooks/payments/sandbox` },
+    alipay,
+    stripe,
+    disabled,
   };
 }
 

@@ -38,7 +38,7 @@ export interface TestApp extends BazaarApp {
 export function testConfig(env: Record<string, string> = {}): Config {
   // No store cache by default: tests read their own writes through several modules (stock, then
   // listing). The cache has its own tests.
-  return loadConfig({ BAZAAR_DEMO: '0', LOG_LEVEL: 'silent', STORE_CACHE_TTL_MS: '0', ...env });
+  return loadConfig({ BAZAAR_DEMO: '0', LOG_LEVEL: 'silent', STORE_CACHE_TTL_MS: '0', PAYMENT_PROVIDERS: 'sandbox', ...env });
 }
 
 /**
@@ -63,7 +63,14 @@ export async function buildTestApp(engine: Engine, env: Record<string, string> =
     await client.end();
   }
   const db = await createDb(engine === 'postgres' ? { url: process.env.TEST_DATABASE_URL, schema, poolSize: 10 } : { dataDir: 'memory://' });
-  const app = await createApp({ config, db, logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), mailTransport });
+  // The sandbox gateway's notifications reach this app's webhook route in-process.
+  const target: { server?: BazaarApp['server'] } = {};
+  const paymentDeliver = async (url: string, body: string, headers: Record<string, string>) => {
+    const res = await target.server!.inject({ method: 'POST', url: new URL(url).pathname, payload: body, headers });
+    return { status: res.statusCode };
+  };
+  const app = await createApp({ config, db, logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), mailTransport, paymentDeliver });
+  target.server = app.server;
   const close = app.close;
   return Object.assign(app, {
     mail,

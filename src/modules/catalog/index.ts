@@ -8,6 +8,9 @@ import { getStoreProduct, listStoreProducts, priceContext } from './store-produc
 import { seedDemoCatalog } from './demo.js';
 import { runImport, type ImportProgress } from './import.js';
 import { IMPORT_JOB, type ImportFormat } from './import-rows.js';
+import { lookupSkus } from './sku-offers.js';
+import type { Kysely } from 'kysely';
+import type { Database } from '../../platform/db/index.js';
 
 export { IMPORT_JOB } from './import-rows.js';
 
@@ -20,6 +23,7 @@ export { PRODUCT_EVENTS } from './products-admin.js';
 export { catalogError } from './errors.js';
 export type { CatalogDeps } from './deps.js';
 export type { PriceContext } from './pricing.js';
+export type { SkuOffer } from './sku-offers.js';
 
 /**
  * The catalog: products, variants, prices, categories, collections, attributes, translations
@@ -58,6 +62,26 @@ export function createCatalogModule(deps: CatalogDeps) {
     importProducts: (format: ImportFormat, content: string, report: ImportProgress) => runImport(deps, format, content, report),
     /** Loads the bilingual demo catalog into an empty shop; returns the products created. */
     seedDemo: (actor: { staffId: string; ip: string }) => seedDemoCatalog(deps, actor),
+    /**
+     * SKUs with their product, translated titles and price in `currency`, in one query (carts and
+     * checkout price from here, never from the client). Unknown SKUs are absent. Pass a
+     * transaction as `db` to read inside it. Throws 400 CATALOG_UNKNOWN_CURRENCY.
+     */
+    lookupSkus: (db: Kysely<Database>, skus: readonly string[], currency: string, locale: string) => lookupSkus(deps, db, skus, currency, locale),
+    /** The id of the published product with this handle, or null. */
+    async productIdByHandle(handle: string): Promise<string | null> {
+      const row = await deps.db.selectFrom('catalogProduct').select('id').where('handle', '=', handle).where('status', '=', 'published').executeTakeFirst();
+      return row?.id ?? null;
+    },
+    /**
+     * Stores a product's review aggregate (average 1–5 with two decimals, count of published
+     * reviews) inside the caller's transaction; the store shows and sorts by it.
+     */
+    async setRating(trx: Tx, productId: string, rating: { average: number; count: number }): Promise<void> {
+      const x100 = rating.count > 0 ? Math.round(rating.average * 100) : 0;
+      await trx.updateTable('catalogProduct').set({ ratingX100: x100, ratingCount: rating.count }).where('id', '=', productId).execute();
+      await publish(trx, PRODUCT_EVENTS.updated, { productId });
+    },
     /** Adds sold units to products' best-seller counters, inside the caller's transaction. */
     async recordSales(trx: Tx, lines: { productId: string; quantity: number }[]): Promise<void> {
       await withTransaction(trx, async (t) => {

@@ -7,6 +7,7 @@ import * as movements from './movements.js';
 import * as reservations from './reservations.js';
 import type { CreateLocationBody, StockSummary, UpdateItemBody } from './schemas.js';
 import * as stock from './stock.js';
+import { restock, type RestockLine } from './restock.js';
 
 export { inventoryMigrations, DEFAULT_LOCATION_ID } from './migrations.js';
 export { inventoryRoutes } from './routes.js';
@@ -25,6 +26,7 @@ export {
 } from './schemas.js';
 export type { Availability, SetStockInput } from './stock.js';
 export type { EnsureItem } from './items.js';
+export type { RestockLine } from './restock.js';
 export type { Reservation, ReserveLine, ReserveResult, Shortage } from './reservations.js';
 export type { InventorySkuAvailabilityView, MovementKind, ReservationStatus } from './tables.js';
 
@@ -108,6 +110,14 @@ export function createInventoryModule(deps: { db: Kysely<Database> }) {
      * arrived (on hand below the line's quantity); the reservation stays active.
      */
     commit: (trx: Tx, reservationId: string): Promise<void> => reservations.commit(trx, reservationId),
+
+    /**
+     * Puts sold units back on hand (cancelled paid orders, received returns) at the given location
+     * or the default one, with a `restock` movement carrying `reference` and `reason`. SKUs whose
+     * item no longer exists are skipped. Throws 400 INVENTORY_INVALID_INPUT, 404
+     * INVENTORY_LOCATION_NOT_FOUND.
+     */
+    restock: (trx: Tx, lines: readonly RestockLine[], reference: string, reason: string): Promise<void> => restock(trx, lines, reference, reason),
 
     /** A reservation with its lines (location codes). Throws 404 `INVENTORY_RESERVATION_NOT_FOUND`. */
     getReservation: (db: Kysely<Database>, reservationId: string): Promise<reservations.Reservation> => reservations.getReservation(db, reservationId),

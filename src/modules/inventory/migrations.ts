@@ -92,4 +92,8 @@ export const inventoryMigrations: MigrationSet = {
           where l.sku = i.sku
        ) t`,
   ],
+  '202611281010_inventory_restock': [
+    `alter table inventory_movement drop constraint inventory_movement_kind`,
+    `alter table inventory_movement add constraint inventory_movement_kind check (kind in ('set', 'adjust', 'reserve', 'release', 'commit', 'import', 'restock'))`,
+  ],
 };

@@ -57,7 +57,7 @@ export type UpdateItemBody = Static<typeof UpdateItemBody>;
 export const MovementSchema = Type.Object({
   id: Type.String(),
   location: Type.String({ description: 'Location code' }),
-  kind: Type.Union([Type.Literal('set'), Type.Literal('adjust'), Type.Literal('reserve'), Type.Literal('release'), Type.Literal('commit'), Type.Literal('import')]),
+  kind: Type.Union([Type.Literal('set'), Type.Literal('adjust'), Type.Literal('reserve'), Type.Literal('release'), Type.Literal('commit'), Type.Literal('import'), Type.Literal('restock')]),
   deltaOnHand: Type.Integer(),
   deltaReserved: Type.Integer(),
   onHandAfter: Type.Integer(),

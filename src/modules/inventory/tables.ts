@@ -32,7 +32,7 @@ export interface InventoryLevelTable {
   updatedAt: Generated<Date>;
 }
 
-export type MovementKind = 'set' | 'adjust' | 'reserve' | 'release' | 'commit' | 'import';
+export type MovementKind = 'set' | 'adjust' | 'reserve' | 'release' | 'commit' | 'import' | 'restock';
 
 /** Table `inventory_movement`: the append-only stock ledger, one row per level change. */
 export interface InventoryMovementTable {

@@ -83,3 +83,18 @@ export function staffOf(request: FastifyRequest): Extract<Principal, { kind: 'st
 export function clientOf(request: FastifyRequest): { ip: string; userAgent: string | null } {
   return { ip: request.ip, userAgent: request.headers['user-agent']?.slice(0, 512) ?? null };
 }
+
+/**
+ * The principal of a request whose bearer token is optional: null without a token, 401 for a
+ * token that is invalid, expired or revoked (a client that sends one expects it to count).
+ */
+export async function optionalPrincipal(authenticate: Authenticate, request: FastifyRequest): Promise<Principal | null> {
+  const token = bearerToken(request);
+  if (!token) return null;
+  const principal = await authenticate(token);
+  if (!principal) {
+    throw platformError('AUTH_REQUIRED', { detail: 'The token is invalid, expired or revoked', headers: { 'www-authenticate': 'Bearer error="invalid_token"' } });
+  }
+  request.principal = principal;
+  return principal;
+}

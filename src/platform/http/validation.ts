@@ -20,7 +20,14 @@ export function createValidatorCompiler(schemas: object[]): FastifySchemaCompile
     coercing.addSchema(schema);
   }
   return ({ schema, httpPart }) => {
-    const ajv = httpPart === 'body' ? strict : coercing;
-    return ajv.compile(schema as object);
+    if (httpPart !== 'body') return coercing.compile(schema as object);
+    const validate = strict.compile(schema as object);
+    // A body declared `Type.Optional(…)` may be left out: the handler then sees `{}` with defaults.
+    if ((schema as { '~optional'?: boolean })['~optional'] !== true) return validate;
+    return (data: unknown) => {
+      if (data !== undefined) return validate(data);
+      const empty = {};
+      return validate(empty) ? { value: empty } : { error: new Error('body is required') };
+    };
   };
 }

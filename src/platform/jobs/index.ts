@@ -22,6 +22,8 @@ export interface JobTable {
   finishedAt: Date | null;
   lockedUntil: Date | null;
   attempts: Generated<number>;
+  /** Not claimed before this time (retries with backoff, scheduled work). */
+  runAt: Generated<Date>;
 }
 
 declare module '../db/schema.js' {
@@ -50,6 +52,11 @@ export const jobMigrations = {
        attempts integer not null default 0
      )`,
     `create index job_ready_idx on job (id) where status in ('queued', 'running')`,
+  ],
+  '202611281000_platform_jobs_run_at': [
+    `alter table job add column run_at timestamptz not null default now()`,
+    `drop index job_ready_idx`,
+    `create index job_ready_idx on job (run_at, id) where status in ('queued', 'running')`,
   ],
 } as const;
 
@@ -104,8 +111,9 @@ export function createJobQueue(db: Kysely<Database>, log: Logger, options: { pol
         started_at = coalesce(started_at, now()), locked_until = now() + make_interval(secs => ${leaseSeconds})
       where id = (
         select id from job
-        where (status = 'queued' or (status = 'running' and locked_until < now())) and kind = any(${[...handlers.keys()]}::text[])
-        order by id limit 1 for update skip locked)
+        where (status = 'queued' or (status = 'running' and locked_until < now())) and run_at <= now()
+          and kind = any(${[...handlers.keys()]}::text[])
+        order by run_at, id limit 1 for update skip locked)
       returning id, kind, input`.execute(db);
     return rows[0];
   }
@@ -158,12 +166,27 @@ export function createJobQueue(db: Kysely<Database>, log: Logger, options: { pol
     register(kind: string, handler: JobHandler): void {
       handlers.set(kind, handler);
     },
-    /** Queues a job (pass a transaction to queue it atomically with other writes). */
-    async enqueue(executor: Kysely<Database>, kind: string, input: unknown, createdBy: string | null = null): Promise<string> {
+    /**
+     * Queues a job (pass a transaction to queue it atomically with other writes). `runAt` delays
+     * it: no process claims it before then (retries with backoff).
+     */
+    async enqueue(executor: Kysely<Database>, kind: string, input: unknown, createdBy: string | null = null, options: { runAt?: Date } = {}): Promise<string> {
       const id = newId('job');
       await executor
         .insertInto('job')
-        .values({ id, kind, status: 'queued', input: JSON.stringify(input), total: null, result: null, createdBy, startedAt: null, finishedAt: null, lockedUntil: null })
+        .values({
+          id,
+          kind,
+          status: 'queued',
+          input: JSON.stringify(input),
+          total: null,
+          result: null,
+          createdBy,
+          startedAt: null,
+          finishedAt: null,
+          lockedUntil: null,
+          ...(options.runAt ? { runAt: options.runAt } : {}),
+        })
         .execute();
       return id;
     },

@@ -1,0 +1,272 @@
+import { randomBytes } from 'node:crypto';
+import { sql } from 'kysely';
+import type { Tx } from '../../platform/db/index.js';
+import { withTransaction } from '../../platform/db/index.js';
+import type { FieldProblem } from '../../platform/errors.js';
+import type { CartDeps } from './deps.js';
+import { cartError } from './errors.js';
+import { activeShippingMethods, loadCartState, priceCart, toShippingRule, type CartRow } from './pricing.js';
+import { quoteShipping } from './rules.js';
+import type { CartAddressInput, CreateCartBody, PricedCart, ShippingOption, UpdateCartBody } from './schemas.js';
+import type { CartAddress } from './tables.js';
+
+/**
+ * A cart id: `cart_` and 128 random bits in hex. Whoever holds a guest cart's id may use it, so
+ * it must not be guessable or derivable from the time (a ULID's random part is incremented
+ * within one millisecond).
+ */
+export function newCartId(): string {
+  return `cart_${randomBytes(16).toString('hex')}`;
+}
+
+const now = sql<Date>`now()`;
+
+/** A jsonb value, or SQL NULL (not JSON `null`) for none. */
+const jsonOrNull = (value: CartAddress | null): string | null => (value ? JSON.stringify(value) : null);
+
+/**
+ * Folds `source`'s lines into `target` (quantities summed and capped at the line limit; new
+ * lines only while the cart has room), fills the target's empty email, addresses and shipping
+ * method from it, unites the codes, and marks `source` merged. Both rows are locked.
+ */
+async function fold(deps: CartDeps, trx: Tx, source: CartRow, target: CartRow): Promise<void> {
+  await trx.updateTable('cart').set({ status: 'merged', mergedIntoId: target.id, updatedAt: now }).where('id', '=', source.id).execute();
+  const [targetItems, sourceItems] = await Promise.all([
+    trx.selectFrom('cartItem').select(['id', 'sku', 'quantity']).where('cartId', '=', target.id).execute(),
+    trx.selectFrom('cartItem').select(['id', 'sku', 'quantity']).where('cartId', '=', source.id).orderBy('id').execute(),
+  ]);
+  const bySku = new Map(targetItems.map((i) => [i.sku, i]));
+  let lines = targetItems.length;
+  const max = deps.config.maxQuantity;
+  for (const item of sourceItems) {
+    const existing = bySku.get(item.sku);
+    if (existing) {
+      const quantity = Math.min(max, existing.quantity + item.quantity);
+      if (quantity !== existing.quantity) await trx.updateTable('cartItem').set({ quantity, updatedAt: now }).where('id', '=', existing.id).execute();
+    } else if (lines < deps.config.maxLines) {
+      // The line moves with its id, so a client holding it keeps a valid reference.
+      await trx.updateTable('cartItem').set({ cartId: target.id, quantity: Math.min(max, item.quantity), updatedAt: now }).where('id', '=', item.id).execute();
+      lines++;
+    }
+  }
+  const codes = [...new Set([...target.codes, ...source.codes])];
+  await trx
+    .updateTable('cart')
+    .set({
+      email: target.email ?? source.email,
+      shippingAddress: jsonOrNull(target.shippingAddress ?? source.shippingAddress),
+      billingAddress: jsonOrNull(target.billingAddress ?? source.billingAddress),
+      shippingMethodId: target.shippingMethodId ?? source.shippingMethodId,
+      codes,
+    })
+    .where('id', '=', target.id)
+    .execute();
+}
+
+/**
+ * Gives a guest cart (locked) to a customer, folding their other active cart into it. Adoptions
+ * by one customer are serialised by a transaction-scoped advisory lock on the customer: two at
+ * once would each see no other active cart, and the second would break the one-active-cart
+ * index instead of merging into the first.
+ */
+async function adopt(deps: CartDeps, trx: Tx, cart: CartRow, customerId: string): Promise<CartRow> {
+  await sql`select pg_advisory_xact_lock(hashtextextended(${`cart:${customerId}`}, 0))`.execute(trx);
+  const previous = await trx
+    .selectFrom('cart')
+    .selectAll()
+    .where('customerId', '=', customerId)
+    .where('status', '=', 'active')
+    .where('id', '!=', cart.id)
+    .forUpdate()
+    .executeTakeFirst();
+  if (previous) await fold(deps, trx, previous, cart);
+  return trx.updateTable('cart').set({ customerId, updatedAt: now }).where('id', '=', cart.id).returningAll().executeTakeFirstOrThrow();
+}
+
+/**
+ * The cart as `customerId` (null: anonymous) may use it, locked: another customer's cart — and
+ * any owned cart for an anonymous caller — is CART_NOT_FOUND; a signed-in customer touching an
+ * active guest cart adopts it.
+ */
+async function openCart(deps: CartDeps, trx: Tx, id: string, customerId: string | null): Promise<CartRow> {
+  const cart = await trx.selectFrom('cart').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
+  if (!cart || (cart.customerId !== null && cart.customerId !== customerId)) throw cartError('CART_NOT_FOUND');
+  if (cart.customerId === null && customerId !== null && cart.status === 'active') return adopt(deps, trx, cart, customerId);
+  return cart;
+}
+
+function resolveLocale(deps: CartDeps, locale: string | undefined): string {
+  if (locale === undefined) return deps.shop.defaultLocale;
+  const hit = deps.shop.locales.find((l) => l.toLowerCase() === locale.toLowerCase());
+  if (!hit) {
+    throw cartError('CART_UNKNOWN_LOCALE', {
+      detail: `Locale ${locale} is not served; use one of ${deps.shop.locales.join(', ')}`,
+      fields: [{ field: '/locale', message: `must be one of ${deps.shop.locales.join(', ')}` }],
+    });
+  }
+  return hit;
+}
+
+/** Creates a cart; with a customer it is theirs at once (their previous active cart folded in). */
+export async function createCart(deps: CartDeps, body: CreateCartBody, customerId: string | null): Promise<PricedCart> {
+  if (!deps.shop.currencies.includes(body.currency)) {
+    throw cartError('CART_UNKNOWN_CURRENCY', {
+      detail: `The shop sells in ${deps.shop.currencies.join(', ')}`,
+      fields: [{ field: '/currency', message: `must be one of ${deps.shop.currencies.join(', ')}` }],
+    });
+  }
+  const locale = resolveLocale(deps, body.locale);
+  const cart = await withTransaction(deps.db, async (trx) => {
+    const row = await trx.insertInto('cart').values({ id: newCartId(), currency: body.currency, locale, customerId: null }).returningAll().executeTakeFirstOrThrow();
+    return customerId ? adopt(deps, trx, row, customerId) : row;
+  });
+  return priceCart(deps, deps.db, cart);
+}
+
+/** The cart for a store request (adopting a guest cart for a signed-in customer), unpriced. */
+async function visibleCart(deps: CartDeps, id: string, customerId: string | null): Promise<CartRow> {
+  const cart = await deps.db.selectFrom('cart').selectAll().where('id', '=', id).executeTakeFirst();
+  if (!cart || (cart.customerId !== null && cart.customerId !== customerId)) throw cartError('CART_NOT_FOUND');
+  if (cart.customerId === null && customerId !== null && cart.status === 'active') {
+    return withTransaction(deps.db, (trx) => openCart(deps, trx, id, customerId));
+  }
+  return cart;
+}
+
+/** GET /store/carts/:id: the cart priced now. */
+export async function viewCart(deps: CartDeps, id: string, customerId: string | null): Promise<PricedCart> {
+  return priceCart(deps, deps.db, await visibleCart(deps, id, customerId));
+}
+
+/**
+ * Runs a change on an active cart the caller may use, in one transaction holding the cart's
+ * lock (so a cart's writes are serialised), bumps `updated_at`, and answers the cart priced
+ * after the commit. Throws CART_NOT_FOUND, CART_NOT_ACTIVE.
+ */
+export async function changeCart(deps: CartDeps, id: string, customerId: string | null, change: (trx: Tx, cart: CartRow) => Promise<void>): Promise<PricedCart> {
+  const cart = await withTransaction(deps.db, async (trx) => {
+    const row = await openCart(deps, trx, id, customerId);
+    if (row.status !== 'active') throw cartError('CART_NOT_ACTIVE', { detail: `The cart is ${row.status}` });
+    await change(trx, row);
+    return trx.updateTable('cart').set({ updatedAt: now }).where('id', '=', row.id).returningAll().executeTakeFirstOrThrow();
+  });
+  return priceCart(deps, deps.db, cart);
+}
+
+function toAddress(input: CartAddressInput): CartAddress {
+  return {
+    firstName: input.firstName,
+    lastName: input.lastName,
+    company: input.company ?? null,
+    phone: input.phone ?? null,
+    line1: input.line1,
+    line2: input.line2 ?? null,
+    city: input.city,
+    region: input.region ?? null,
+    postalCode: input.postalCode ?? null,
+    country: input.country.toUpperCase(),
+  };
+}
+
+/**
+ * Sets email, addresses and the shipping method (null clears each). A method must exist
+ * (CART_SHIPPING_METHOD_NOT_FOUND) and apply to the cart with its new address
+ * (CART_SHIPPING_METHOD_UNAVAILABLE).
+ */
+export async function updateDetails(deps: CartDeps, trx: Tx, cart: CartRow, body: UpdateCartBody): Promise<void> {
+  const shippingAddress = body.shippingAddress === undefined ? cart.shippingAddress : body.shippingAddress && toAddress(body.shippingAddress);
+  if (body.shippingMethodId) {
+    const method = await trx.selectFrom('shippingMethod').selectAll().where('id', '=', body.shippingMethodId).executeTakeFirst();
+    if (!method) {
+      throw cartError('CART_SHIPPING_METHOD_NOT_FOUND', { detail: `No shipping method ${body.shippingMethodId}`, fields: [{ field: '/shippingMethodId', message: 'unknown' }] });
+    }
+    const state = await loadCartState(deps, trx, cart);
+    const country = shippingAddress?.country ?? null;
+    if (quoteShipping(toShippingRule(method), { currency: cart.currency, country, subtotal: state.subtotal, weightGrams: state.weightGrams }) === null) {
+      throw cartError('CART_SHIPPING_METHOD_UNAVAILABLE', {
+        detail: `${method.name} does not apply to this cart (${[cart.currency, country ?? 'no shipping address', `${state.weightGrams} g`].join(', ')})`,
+        fields: [{ field: '/shippingMethodId', message: 'does not apply to this cart' }],
+      });
+    }
+  }
+  await trx
+    .updateTable('cart')
+    .set({
+      ...(body.email !== undefined ? { email: body.email === null ? null : body.email.trim().toLowerCase() } : {}),
+      ...(body.shippingAddress !== undefined ? { shippingAddress: jsonOrNull(shippingAddress) } : {}),
+      ...(body.billingAddress !== undefined ? { billingAddress: jsonOrNull(body.billingAddress && toAddress(body.billingAddress)) } : {}),
+      ...(body.shippingMethodId !== undefined ? { shippingMethodId: body.shippingMethodId } : {}),
+    })
+    .where('id', '=', cart.id)
+    .execute();
+}
+
+/** The methods that apply to the cart now (its currency, shipping country and weight), with their amount. */
+export async function shippingOptions(deps: CartDeps, id: string, customerId: string | null): Promise<ShippingOption[]> {
+  const cart = await visibleCart(deps, id, customerId);
+  const [state, methods] = await Promise.all([loadCartState(deps, deps.db, cart), activeShippingMethods(deps.db)]);
+  const ctx = { currency: cart.currency, country: cart.shippingAddress?.country ?? null, subtotal: state.subtotal, weightGrams: state.weightGrams };
+  return methods.flatMap((m) => {
+    const amount = quoteShipping(toShippingRule(m), ctx);
+    return amount === null ? [] : [{ id: m.id, name: m.name, type: m.type, amount, currency: cart.currency }];
+  });
+}
+
+/** The customer's active cart, priced. Throws CART_NOT_FOUND when they have none. */
+export async function activeCartOf(deps: CartDeps, customerId: string): Promise<PricedCart> {
+  const cart = await deps.db.selectFrom('cart').selectAll().where('customerId', '=', customerId).where('status', '=', 'active').executeTakeFirst();
+  if (!cart) throw cartError('CART_NOT_FOUND', { detail: 'You have no active cart' });
+  return priceCart(deps, deps.db, cart);
+}
+
+/** Any cart by id, priced (no access check: for modules, not for store requests). */
+export async function getCart(deps: CartDeps, db: CartDeps['db'], id: string): Promise<PricedCart> {
+  const cart = await db.selectFrom('cart').selectAll().where('id', '=', id).executeTakeFirst();
+  if (!cart) throw cartError('CART_NOT_FOUND');
+  return priceCart(deps, db, cart);
+}
+
+/** Locks the cart row and prices it inside `trx`. Throws CART_NOT_FOUND, CART_NOT_ACTIVE. */
+export async function lockForCheckout(deps: CartDeps, trx: Tx, id: string): Promise<PricedCart> {
+  const cart = await trx.selectFrom('cart').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
+  if (!cart) throw cartError('CART_NOT_FOUND');
+  if (cart.status !== 'active') throw cartError('CART_NOT_ACTIVE', { detail: `The cart is ${cart.status}` });
+  return priceCart(deps, trx, cart);
+}
+
+/** Marks an active cart completed by `orderId`. Throws CART_NOT_FOUND, CART_NOT_ACTIVE. */
+export async function markCompleted(trx: Tx, id: string, orderId: string): Promise<void> {
+  const row = await trx
+    .updateTable('cart')
+    .set({ status: 'completed', orderId, completedAt: now, updatedAt: now })
+    .where('id', '=', id)
+    .where('status', '=', 'active')
+    .returning('id')
+    .executeTakeFirst();
+  if (row) return;
+  const cart = await trx.selectFrom('cart').select('status').where('id', '=', id).executeTakeFirst();
+  if (!cart) throw cartError('CART_NOT_FOUND');
+  throw cartError('CART_NOT_ACTIVE', { detail: `The cart is ${cart.status}` });
+}
+
+const REASONS: Record<string, string> = {
+  not_found: 'is no longer sold',
+  unpublished: 'is not for sale',
+  no_price: 'has no price in the cart currency',
+  insufficient_stock: 'is not in stock for this quantity',
+};
+
+/** What keeps a priced cart from checkout; empty when it is ready. */
+export function checkoutProblems(cart: PricedCart): FieldProblem[] {
+  const problems: FieldProblem[] = [];
+  if (cart.status !== 'active') problems.push({ field: '/status', message: `the cart is ${cart.status}` });
+  if (cart.items.length === 0) problems.push({ field: '/items', message: 'the cart is empty' });
+  for (const [i, item] of cart.items.entries()) {
+    if (!item.available) problems.push({ field: `/items/${i}`, message: `${item.sku} ${REASONS[item.unavailableReason ?? ''] ?? 'is not available'}` });
+  }
+  if (cart.customerId === null && !cart.email) problems.push({ field: '/email', message: 'is required for a guest checkout' });
+  if (!cart.shippingAddress) problems.push({ field: '/shippingAddress', message: 'is required' });
+  if (!cart.shippingMethodId) problems.push({ field: '/shippingMethodId', message: 'is required' });
+  else if (!cart.shippingMethod) problems.push({ field: '/shippingMethodId', message: 'the chosen method does not apply to this cart' });
+  return problems;
+}

@@ -1,0 +1,200 @@
+import { createHash } from 'node:crypto';
+import { sql } from 'kysely';
+import { withTransaction, type Tx } from '../../platform/db/index.js';
+import { publish } from '../../platform/events/index.js';
+import { newId } from '../../platform/ids.js';
+import { queueMail } from '../../platform/mail.js';
+import { formatMoney } from '../../platform/money.js';
+import { hashToken, newToken } from '../../platform/tokens.js';
+import type { OrderDeps } from './deps.js';
+import { orderError } from './errors.js';
+import { eventPayload } from './lifecycle.js';
+import type { OrderRow } from './views.js';
+
+export interface CheckoutInput {
+  cartId: string;
+  idempotencyKey: string | undefined;
+  body: { note?: string };
+  /** The signed-in customer, if any. */
+  customerId: string | null;
+}
+
+export interface CheckoutResult {
+  order: OrderRow;
+  /** False when the key was seen before and this is the first request's order. */
+  created: boolean;
+  /** Guest orders: the token that reads, pays and cancels the order. */
+  accessToken: string | null;
+}
+
+const KEY_PATTERN = /^[\x21-\x7e]{8,200}$/;
+
+function requestHash(input: CheckoutInput): string {
+  return createHash('sha256').update(JSON.stringify([input.cartId, input.customerId, input.body.note ?? null])).digest('hex');
+}
+
+/**
+ * Places an order from a cart, in one transaction: claims the idempotency key, locks and
+ * re-prices the cart, reserves stock for every line (all or nothing), writes the order with a
+ * copy of each line as sold, completes the cart and publishes `order.placed`. A key already
+ * used for the same request returns that order (`created: false`); for another request, 422.
+ */
+export async function checkout(deps: OrderDeps, input: CheckoutInput): Promise<CheckoutResult> {
+  const key = input.idempotencyKey;
+  if (!key) throw orderError('ORDER_IDEMPOTENCY_KEY_REQUIRED', { detail: 'Checkout needs an Idempotency-Key header (8–200 visible ASCII characters), the same on every retry' });
+  if (!KEY_PATTERN.test(key)) {
+    throw orderError('ORDER_IDEMPOTENCY_KEY_REQUIRED', { detail: 'The Idempotency-Key must be 8–200 visible ASCII characters', fields: [{ field: 'headers:/idempotency-key', message: 'is malformed' }] });
+  }
+  const hash = requestHash(input);
+  // Read before the transaction: the customers module reads on its own handle.
+  const customerEmail = input.customerId ? (await deps.customers.get(input.customerId)).email : null;
+  return withTransaction(deps.db, async (trx) => {
+    const orderId = newId('ord');
+    // A concurrent request with the same key waits here until the first commits or rolls back.
+    const claimed = await trx
+      .insertInto('orderIdempotency')
+      .values({ key, requestHash: hash, orderId, accessToken: null })
+      .onConflict((oc) => oc.column('key').doNothing())
+      .returning('key')
+      .executeTakeFirst();
+    if (!claimed) return replay(trx, key, hash);
+
+    const cart = await deps.cart.lockForCheckout(trx, input.cartId);
+    if (cart.customerId !== null && cart.customerId !== input.customerId) {
+      // Someone else's cart: the same answer as for a missing one.
+      throw orderError('ORDER_NOT_FOUND', { detail: `No cart ${input.cartId}` });
+    }
+    const customerId = cart.customerId ?? input.customerId;
+    const email = cart.email ?? customerEmail;
+    const problems = deps.cart.checkoutProblems(cart).filter((p) => {
+      if (p.field === '/email') return !email;
+      // Stock is decided by the reservation below, under lock, with a 409 naming the lines.
+      const line = /^\/items\/(\d+)$/.exec(p.field);
+      return !(line && cart.items[Number(line[1])]?.unavailableReason === 'insufficient_stock');
+    });
+    if (!email && !problems.some((p) => p.field === '/email')) problems.push({ field: '/email', message: 'is required for guest checkout' });
+    if (problems.length) throw orderError('ORDER_CHECKOUT_INCOMPLETE', { detail: problems.map((p) => `${p.field} ${p.message}`).join('; '), fields: problems });
+
+    const reserved = await deps.inventory.reserve(
+      trx,
+      cart.items.map((i) => ({ sku: i.sku, quantity: i.quantity })),
+      orderId,
+    );
+    if (!reserved.ok) {
+      const fields = reserved.shortages.map((s) => {
+        const index = cart.items.findIndex((i) => i.sku === s.sku);
+        return { field: `/items/${index}`, message: `${s.sku}: ${s.requested} wanted, ${Math.max(0, s.available)} available` };
+      });
+      throw orderError('ORDER_OUT_OF_STOCK', { detail: `Out of stock: ${reserved.shortages.map((s) => s.sku).join(', ')}`, fields });
+    }
+
+    const ctx = await deps.catalog.priceContext(cart.currency);
+    const accessToken = customerId ? null : newToken('ordt_');
+    const { nextval } = (await sql<{ nextval: number }>`select nextval('order_number_seq')::bigint as nextval`.execute(trx)).rows[0]!;
+    const order = await trx
+      .insertInto('orders')
+      .values({
+        id: orderId,
+        number: String(nextval),
+        status: 'pending_payment',
+        paymentStatus: 'unpaid',
+        fulfillmentStatus: 'unfulfilled',
+        customerId,
+        email: email!,
+        currency: cart.currency,
+        locale: cart.locale,
+        baseCurrency: ctx.base,
+        exchangeRate: ctx.rate,
+        subtotal: cart.subtotal,
+        discountTotal: cart.discountTotal,
+        shippingDiscount: cart.shippingDiscount,
+        shippingTotal: cart.shippingTotal,
+        taxTotal: cart.taxTotal,
+        taxInclusive: cart.taxInclusive,
+        total: cart.total,
+        shippingAddress: JSON.stringify(cart.shippingAddress),
+        billingAddress: JSON.stringify(cart.billingAddress ?? cart.shippingAddress),
+        shippingMethod: JSON.stringify(cart.shippingMethod),
+        promotions: JSON.stringify(cart.appliedPromotions),
+        codes: cart.codes,
+        cartId: cart.id,
+        reservationId: reserved.reservationId,
+        accessTokenHash: accessToken ? hashToken(accessToken) : null,
+        paymentDueAt: new Date(Date.now() + deps.config.paymentTimeoutMinutes * 60_000),
+        paidAt: null,
+        shippedAt: null,
+        deliveredAt: null,
+        completedAt: null,
+        cancelledAt: null,
+        cancelReason: null,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    const lines = cart.items.map((item, position) => ({
+      id: newId('oli'),
+      orderId,
+      position,
+      sku: item.sku,
+      productId: item.productId,
+      variantId: item.variantId,
+      productHandle: item.productHandle,
+      title: item.title,
+      variantTitle: item.variantTitle,
+      image: item.image,
+      quantity: item.quantity,
+      unitPrice: item.unitPrice,
+      subtotal: item.subtotal,
+      discountTotal: item.discountTotal,
+      taxTotal: item.taxTotal,
+      taxRate: item.taxRate,
+      total: item.total,
+      promotions: JSON.stringify(item.promotions),
+    }));
+    await trx.insertInto('orderLine').values(lines).execute();
+    await trx
+      .insertInto('orderHistory')
+      .values({
+        id: newId('ohs'),
+        orderId,
+        fromStatus: null,
+        toStatus: 'pending_payment',
+        actorType: customerId ? 'customer' : 'guest',
+        actorId: customerId,
+        note: input.body.note ?? null,
+      })
+      .execute();
+    if (accessToken) await trx.updateTable('orderIdempotency').set({ accessToken }).where('key', '=', key).execute();
+    await deps.cart.markCompleted(trx, cart.id, orderId);
+    await publish(
+      trx,
+      'order.placed',
+      eventPayload(order, {
+        email: order.email,
+        lines: lines.map((l) => ({ lineId: l.id, productId: l.productId, sku: l.sku, quantity: l.quantity, unitPrice: l.unitPrice, total: l.total })),
+      }),
+    );
+    await confirmationMail(deps, trx, order, accessToken);
+    return { order, created: true, accessToken };
+  });
+}
+
+async function replay(trx: Tx, key: string, hash: string): Promise<CheckoutResult> {
+  const row = await trx.selectFrom('orderIdempotency').selectAll().where('key', '=', key).executeTakeFirstOrThrow();
+  if (row.requestHash !== hash) throw orderError('ORDER_IDEMPOTENCY_KEY_REUSED', { detail: 'Use a new Idempotency-Key for a different checkout' });
+  const order = await trx.selectFrom('orders').selectAll().where('id', '=', row.orderId).executeTakeFirstOrThrow();
+  return { order, created: false, accessToken: row.accessToken };
+}
+
+async function confirmationMail(deps: OrderDeps, trx: Tx, order: OrderRow, accessToken: string | null): Promise<void> {
+  const link = `${deps.config.publicUrl}/store/orders/${order.id}${accessToken ? `?token=${accessToken}` : ''}`;
+  const total = formatMoney({ amount: order.total, currency: order.currency });
+  const zh = order.locale.toLowerCase().startsWith('zh');
+  await queueMail(trx, {
+    to: order.email,
+    subject: zh ? `订单 ${order.number} 已提交` : `Order ${order.number} received`,
+    text: zh
+      ? `您的订单 ${order.number} 已提交，应付 ${total}。请在 ${deps.config.paymentTimeoutMinutes} 分钟内完成支付。\n订单详情：${link}\n`
+      : `Thank you. Order ${order.number} is placed; ${total} is due within ${deps.config.paymentTimeoutMinutes} minutes.\nYour order: ${link}\n`,
+    template: 'order_confirmation',
+  });
+}

@@ -1,0 +1,191 @@
+import { publish } from '../../platform/events/index.js';
+import { withTransaction, type Tx } from '../../platform/db/index.js';
+import { newId } from '../../platform/ids.js';
+import { providerErrorReason, providerOf, type Ctx } from './deps.js';
+import { paymentError } from './errors.js';
+import type { GatewayNotification, PaymentProvider } from './providers/index.js';
+import { finishRefund } from './refunds.js';
+import type { NotificationVerdict } from './tables.js';
+import type { PaymentRow } from './views.js';
+
+/** A gateway event the core applies: a verified notification, or the answer to a status query. */
+export type GatewayEvent = Omit<GatewayNotification, 'occurredAt'>;
+
+export interface EventOutcome {
+  verdict: NotificationVerdict;
+  reason: string | null;
+  /** The payment_notification row, or null for a duplicate event id. */
+  notificationId: string | null;
+}
+
+export interface NotificationResult extends EventOutcome {
+  acknowledgement: { contentType: string; body: string };
+}
+
+const SIGNATURE_ERRORS = {
+  signature: 'PAYMENT_SIGNATURE_INVALID',
+  malformed: 'PAYMENT_NOTIFICATION_MALFORMED',
+  stale: 'PAYMENT_NOTIFICATION_STALE',
+} as const;
+
+/**
+ * Verifies and applies a gateway notification. The provider checks the signature over the raw
+ * body before anything is parsed or written; a bad signature, a malformed body or a stale
+ * timestamp is answered 400 with nothing stored. Everything else is acknowledged — even events
+ * judged suspicious or ignored — so the gateway stops retrying; the verdict is recorded instead.
+ */
+export async function handleNotification(
+  ctx: Ctx,
+  providerId: string,
+  raw: Buffer,
+  headers: Record<string, string | string[] | undefined>,
+): Promise<NotificationResult> {
+  const provider = providerOf(ctx, providerId);
+  let notification: GatewayNotification;
+  try {
+    notification = await provider.parseNotification(raw, headers, ctx.now());
+  } catch (err) {
+    const reason = providerErrorReason(err);
+    if (reason === 'ignored') {
+      // Signed and well-formed, but not an event payments acts on: acknowledged, not stored.
+      ctx.log.info({ provider: providerId, detail: (err as Error).message }, 'payment notification ignored');
+      return { verdict: 'ignored', reason: (err as Error).message, notificationId: null, acknowledgement: provider.acknowledgement() };
+    }
+    if (reason === 'signature' || reason === 'malformed' || reason === 'stale') {
+      ctx.log.warn({ provider: providerId, reason, bytes: raw.length }, 'payment notification rejected');
+      throw paymentError(SIGNATURE_ERRORS[reason], { detail: (err as Error).message });
+    }
+    throw paymentError('PAYMENT_PROVIDER_ERROR', { detail: `${providerId} could not verify the notification`, cause: err });
+  }
+  const outcome = await applyGatewayEvent(ctx, provider, notification);
+  return { ...outcome, acknowledgement: provider.acknowledgement() };
+}
+
+/**
+ * Applies one gateway event in one transaction. The event row is inserted first with
+ * `ON CONFLICT (provider, gateway_event_id) DO NOTHING`, so a replay — even twenty at once —
+ * finds the first one's row and has no effect. Then the payment is locked and compared.
+ */
+export async function applyGatewayEvent(ctx: Ctx, provider: PaymentProvider, event: GatewayEvent): Promise<EventOutcome> {
+  return withTransaction(ctx.db, async (trx) => {
+    const inserted = await trx
+      .insertInto('paymentNotification')
+      .values({
+        id: newId('pnt'),
+        provider: provider.id,
+        gatewayEventId: event.eventId,
+        paymentId: event.paymentId,
+        status: event.status,
+        amount: Number.isSafeInteger(event.amount) ? event.amount : null,
+        currency: event.currency,
+        verdict: 'ignored',
+        reason: 'received',
+        payload: JSON.stringify(event.raw ?? null),
+      })
+      .onConflict((oc) => oc.columns(['provider', 'gatewayEventId']).doNothing())
+      .returning('id')
+      .executeTakeFirst();
+    if (!inserted) return { verdict: 'duplicate', reason: 'event already received', notificationId: null };
+
+    const { verdict, reason } = await judge(ctx, trx, provider, event);
+    await trx.updateTable('paymentNotification').set({ verdict, reason }).where('id', '=', inserted.id).execute();
+    return { verdict, reason, notificationId: inserted.id };
+  });
+}
+
+type Judgement = { verdict: NotificationVerdict; reason: string | null };
+
+async function judge(ctx: Ctx, trx: Tx, provider: PaymentProvider, event: GatewayEvent): Promise<Judgement> {
+  const payment = await trx.selectFrom('payment').selectAll().where('id', '=', event.paymentId).forUpdate().executeTakeFirst();
+  if (!payment || payment.provider !== provider.id) return { verdict: 'ignored', reason: `unknown ${provider.id} payment` };
+  if (event.status === 'pending') return { verdict: 'ignored', reason: 'still pending at the gateway' };
+
+  const mismatch = compare(provider, payment, event);
+  if (mismatch) {
+    ctx.log.warn({ provider: provider.id, paymentId: payment.id, eventId: event.eventId, mismatch }, 'suspicious payment notification: order left untouched');
+    return { verdict: 'suspicious', reason: mismatch };
+  }
+  if (event.status === 'succeeded') return succeed(ctx, trx, provider, payment, event);
+  if (event.status === 'refunded') return refunded(ctx, trx, payment, event);
+  return fail(trx, payment, event.status);
+}
+
+/** What differs between the event and our payment, or null when it matches. */
+function compare(provider: PaymentProvider, payment: PaymentRow, event: GatewayEvent): string | null {
+  if (provider.merchantId !== null && event.merchantId !== provider.merchantId) return `merchant ${String(event.merchantId)} is not ours`;
+  if (event.currency !== payment.currency) return `currency ${event.currency} differs from ${payment.currency}`;
+  if (event.amount !== Number(payment.amount)) return `amount ${event.amount} differs from ${Number(payment.amount)}`;
+  return null;
+}
+
+async function succeed(ctx: Ctx, trx: Tx, provider: PaymentProvider, payment: PaymentRow, event: GatewayEvent): Promise<Judgement> {
+  if (payment.status === 'succeeded') return { verdict: 'duplicate', reason: 'payment already succeeded' };
+  // A failed or cancelled attempt the gateway later reports paid still took the money: record it.
+  const now = new Date();
+  await trx
+    .updateTable('payment')
+    .set({
+      status: 'succeeded',
+      capturedAmount: event.amount,
+      gatewayReference: payment.gatewayReference ?? event.gatewayReference,
+      failureReason: null,
+      succeededAt: now,
+      updatedAt: now,
+    })
+    .where('id', '=', payment.id)
+    .execute();
+  const outcome = await ctx.orders.applyPayment(trx, {
+    orderId: payment.orderId,
+    paymentId: payment.id,
+    provider: provider.id,
+    amount: event.amount,
+    currency: event.currency,
+  });
+  const base = { paymentId: payment.id, orderId: payment.orderId, provider: provider.id, amount: event.amount, currency: event.currency };
+  await publish(trx, 'payment.succeeded', { ...base, outcome });
+  if (outcome === 'paid') {
+    await trx.updateTable('payment').set({ appliedToOrder: true }).where('id', '=', payment.id).execute();
+    return { verdict: 'applied', reason: null };
+  }
+  if (outcome === 'already_paid' || outcome === 'order_cancelled') {
+    await trx.updateTable('payment').set({ refundDue: true }).where('id', '=', payment.id).execute();
+    const reason = outcome === 'already_paid' ? 'order was already paid' : 'order was cancelled';
+    await publish(trx, 'payment.refund_required', { ...base, reason: outcome });
+    ctx.log.warn({ paymentId: payment.id, orderId: payment.orderId, outcome }, 'payment taken that the order does not count: refund required');
+    return { verdict: 'flagged_for_refund', reason };
+  }
+  ctx.log.warn({ paymentId: payment.id, orderId: payment.orderId, outcome }, 'payment does not match the order total: left for staff');
+  return { verdict: 'suspicious', reason: 'order total differs from the payment' };
+}
+
+/**
+ * A refund notification settles our refund part the gateway had left pending. Refunds are
+ * recorded when they are made, so anything else here is informational; a refund we never
+ * asked for (made in the gateway's dashboard) is logged for reconciliation.
+ */
+async function refunded(ctx: Ctx, trx: Tx, payment: PaymentRow, event: GatewayEvent): Promise<Judgement> {
+  const refundId = event.refund?.refundId ?? null;
+  const part = refundId
+    ? await trx.selectFrom('paymentRefund').select(['id', 'status', 'gatewayRefundId']).where('id', '=', refundId).where('paymentId', '=', payment.id).executeTakeFirst()
+    : undefined;
+  if (!part) {
+    ctx.log.warn({ paymentId: payment.id, refundId }, 'gateway reports a refund not made through Bazaar');
+    return { verdict: 'ignored', reason: 'refund not made through Bazaar' };
+  }
+  if (part.status !== 'pending') return { verdict: 'duplicate', reason: `refund ${part.id} already ${part.status}` };
+  await finishRefund(ctx, trx, part.id, { status: 'succeeded', gatewayRefundId: part.gatewayRefundId, failureReason: null });
+  return { verdict: 'applied', reason: `refund ${part.id} settled` };
+}
+
+async function fail(trx: Tx, payment: PaymentRow, status: 'failed' | 'cancelled'): Promise<Judgement> {
+  // Out-of-order delivery: a failure after success never downgrades.
+  if (payment.status === 'succeeded') return { verdict: 'ignored', reason: `${status} reported after success; not downgraded` };
+  if (payment.status !== 'pending') return { verdict: 'duplicate', reason: `payment already ${payment.status}` };
+  await trx
+    .updateTable('payment')
+    .set({ status: status === 'cancelled' ? 'cancelled' : 'failed', failureReason: `gateway reported ${status}`, updatedAt: new Date() })
+    .where('id', '=', payment.id)
+    .execute();
+  await publish(trx, 'payment.failed', { paymentId: payment.id, orderId: payment.orderId, provider: payment.provider, reason: status });
+  return { verdict: 'applied', reason: null };
+}
