@@ -126,7 +126,21 @@ export async function createApp(options: AppOptions) {
     });
   }
 
-  const cart = createCartModule({ db, catalog, inventory, audit, config: config.cart, shop: config.shop });
+  const cart = createCartModule({
+    db,
+    catalog,
+    inventory,
+    audit,
+    config: config.cart,
+    shop: config.shop,
+    // The address book keeps one `name`; a cart address splits it, so the whole name goes first.
+    savedAddress: async (customerId, addressId) => {
+      const a = (await customers.listAddresses(customerId)).find((x) => x.id === addressId);
+      if (!a) return null;
+      const line2 = [a.district, a.line2].filter(Boolean).join(' ') || null;
+      return { firstName: a.name, lastName: '', phone: a.phone, line1: a.line1, line2, city: a.city, region: a.province, postalCode: a.postalCode, country: a.country.toUpperCase() };
+    },
+  });
   const orders = createOrdersModule({
     db,
     cart,

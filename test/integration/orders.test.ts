@@ -224,5 +224,32 @@ for (const engine of DATABASES) {
       const mine = requested.map((r) => r.payload as { reference: string; amount: number }).find((p) => p.reference === `cancel:${order.id}`);
       assert.equal(mine?.amount, order.total);
     });
+
+    test('a signed-in shopper ships to a saved address; guests and other customers cannot use it', async () => {
+      const reg = await s.http.post('/store/auth/register', { email: 'saved@example.com', password: 'savedpass123' });
+      const token = reg.body.token as string;
+      const saved = await s.http.post(
+        '/store/me/addresses',
+        { name: '李雷', phone: '13900000000', country: 'cn', province: '浙江省', city: '杭州市', district: '西湖区', line1: '文三路 1 号', postalCode: '310000' },
+        { token },
+      );
+      assert.equal(saved.status, 201, JSON.stringify(saved.body));
+      const cart = (await s.http.post('/store/carts', { currency: 'CNY' }, { token })).body;
+      await s.http.post(`/store/carts/${cart.id}/items`, { sku: 'TEE', quantity: 1 }, { token });
+      const set = await s.http.patch(`/store/carts/${cart.id}`, { shippingAddressId: saved.body.id, shippingMethodId: 'ship_default' }, { token });
+      assert.equal(set.status, 200, JSON.stringify(set.body));
+      assert.equal(set.body.shippingAddress.firstName, '李雷');
+      assert.equal(set.body.shippingAddress.region, '浙江省');
+      assert.equal(set.body.shippingAddress.line2, '西湖区');
+      assert.equal(set.body.shippingAddress.country, 'CN');
+      const order = await s.checkout(cart.id, { token });
+      assert.equal(order.status, 201, JSON.stringify(order.body));
+      assert.equal(order.body.shippingAddress.city, '杭州市');
+
+      const guest = (await s.http.post('/store/carts', { currency: 'CNY' })).body;
+      assertProblem(await s.http.patch(`/store/carts/${guest.id}`, { shippingAddressId: saved.body.id }), 400, 'CART_ADDRESS_NOT_FOUND');
+      const other = (await s.http.post('/store/carts', { currency: 'CNY' }, { token: actors.customerToken })).body;
+      assertProblem(await s.http.patch(`/store/carts/${other.id}`, { shippingAddressId: saved.body.id }, { token: actors.customerToken }), 400, 'CART_ADDRESS_NOT_FOUND');
+    });
   });
 }

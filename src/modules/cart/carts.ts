@@ -169,6 +169,25 @@ function toAddress(input: CartAddressInput): CartAddress {
 }
 
 /**
+ * Replaces `shippingAddressId` / `billingAddressId` with copies of the customer's saved
+ * addresses. Throws 400 CART_ADDRESS_NOT_FOUND for a guest or an id not in their address book.
+ */
+export async function resolveSavedAddresses(deps: CartDeps, customerId: string | null, body: UpdateCartBody): Promise<UpdateCartBody> {
+  const { shippingAddressId, billingAddressId, ...rest } = body;
+  const out: UpdateCartBody = { ...rest };
+  for (const [key, id, target] of [
+    ['shippingAddressId', shippingAddressId, 'shippingAddress'],
+    ['billingAddressId', billingAddressId, 'billingAddress'],
+  ] as const) {
+    if (id === undefined) continue;
+    const saved = customerId && deps.savedAddress ? await deps.savedAddress(customerId, id) : null;
+    if (!saved) throw cartError('CART_ADDRESS_NOT_FOUND', { detail: customerId ? `No saved address ${id}` : 'Sign in to use a saved address', fields: [{ field: `/${key}`, message: 'unknown' }] });
+    out[target] = saved;
+  }
+  return out;
+}
+
+/**
  * Sets email, addresses and the shipping method (null clears each). A method must exist
  * (CART_SHIPPING_METHOD_NOT_FOUND) and apply to the cart with its new address
  * (CART_SHIPPING_METHOD_UNAVAILABLE).

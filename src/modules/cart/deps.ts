@@ -64,6 +64,24 @@ export interface CartDeps {
   config: Config['cart'];
   shop: Config['shop'];
   discounts?: DiscountEngine;
+  /**
+   * A signed-in customer's saved address as a cart address, or null when they have none with
+   * that id (the customers module's address book, wired by the app).
+   */
+  savedAddress?: (customerId: string, addressId: string) => Promise<SavedAddress | null>;
+}
+
+/** A saved address in the cart's shape. */
+export interface SavedAddress {
+  firstName: string;
+  lastName: string;
+  phone: string | null;
+  line1: string;
+  line2: string | null;
+  city: string;
+  region: string | null;
+  postalCode: string | null;
+  country: string;
 }
 
 /** Who performs an admin write, for the audit log. */

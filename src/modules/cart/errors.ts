@@ -15,6 +15,7 @@ export const cartError = defineErrors({
   CART_LINE_LIMIT: [409, 'Cart has too many lines'],
   CART_SHIPPING_METHOD_NOT_FOUND: [400, 'Unknown shipping method'],
   CART_SHIPPING_METHOD_UNAVAILABLE: [409, 'Shipping method does not apply to this cart'],
+  CART_ADDRESS_NOT_FOUND: [400, 'No such saved address'],
   SHIPPING_METHOD_NOT_FOUND: [404, 'Shipping method not found'],
   SHIPPING_METHOD_INVALID: [400, 'Invalid shipping method'],
   TAX_RATE_NOT_FOUND: [404, 'Tax rate not found'],

@@ -95,8 +95,11 @@ export function createCartModule(deps: CartDeps) {
      * CART_NOT_FOUND, 409 CART_NOT_ACTIVE, 400 CART_SHIPPING_METHOD_NOT_FOUND, 409
      * CART_SHIPPING_METHOD_UNAVAILABLE (currency, country or weight does not fit).
      */
-    update: (cartId: string, customerId: string | null, body: UpdateCartBody): Promise<PricedCart> =>
-      carts.changeCart(deps, cartId, customerId, (trx, cart) => carts.updateDetails(deps, trx, cart, body)),
+    async update(cartId: string, customerId: string | null, body: UpdateCartBody): Promise<PricedCart> {
+      // Saved addresses are read before the cart's transaction opens (another module's handle).
+      const resolved = await carts.resolveSavedAddresses(deps, customerId, body);
+      return carts.changeCart(deps, cartId, customerId, (trx, cart) => carts.updateDetails(deps, trx, cart, resolved));
+    },
 
     /**
      * Adds units of a SKU (an existing line grows). Throws 404 CART_NOT_FOUND, 409 CART_NOT_ACTIVE,

@@ -62,8 +62,10 @@ export const UpdateCartBody = Type.Object(
     shippingAddress: Type.Optional(Nullable(CartAddressInput)),
     billingAddress: Type.Optional(Nullable(CartAddressInput)),
     shippingMethodId: Type.Optional(Nullable(Type.String({ minLength: 1, maxLength: 64 }))),
+    shippingAddressId: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'A saved address of the signed-in customer, copied as the shipping address' })),
+    billingAddressId: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'A saved address of the signed-in customer, copied as the billing address' })),
   },
-  { additionalProperties: false, minProperties: 1, description: 'Fields given are set; `null` clears one.' },
+  { additionalProperties: false, minProperties: 1, description: 'Fields given are set; `null` clears one. A saved address id stands in for the address itself.' },
 );
 export type UpdateCartBody = Static<typeof UpdateCartBody>;
 
