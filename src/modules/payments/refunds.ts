@@ -109,6 +109,19 @@ async function reserve(ctx: Ctx, plan: Plan): Promise<{ rows: RefundRow[]; repla
     // Checked again under the locks: a concurrent request with the same key has committed by now.
     const earlier = await findEarlier(trx, plan, plan.fingerprint);
     if (earlier) return { rows: earlier, replayed: true };
+    if (plan.lines?.length && payments.length) {
+      // Units already promised to pending refunds count too: checked under the same locks, so
+      // parallel refunds of one line cannot each pass and then all reach the gateway.
+      const pending = await trx
+        .selectFrom('paymentRefund')
+        .select('lines')
+        .where('orderId', '=', plan.orderId)
+        .where('status', '=', 'pending')
+        .where('lines', 'is not', null)
+        .execute();
+      const promised = pending.flatMap((r) => (r.lines ?? []).map((l) => ({ lineId: l.lineId, quantity: l.quantity })));
+      await ctx.orders.refundableLines(trx, plan.orderId, [...promised, ...plan.lines.map((l) => ({ lineId: l.lineId, quantity: l.quantity }))]);
+    }
     const left = await refundable(trx, payments);
     const available = [...left.values()].reduce((a, b) => a + Math.max(0, b), 0);
     const amount = plan.amount === 'remaining' ? available : plan.amount;
@@ -364,7 +377,13 @@ export async function settlePendingRefunds(ctx: Ctx, olderThan: Date, limit: num
   const rows = await ctx.db.selectFrom('paymentRefund').selectAll().where('status', '=', 'pending').where('createdAt', '<', olderThan).orderBy('createdAt').limit(limit).execute();
   let settled = 0;
   for (const row of rows) {
-    await settleRefund(ctx, row);
+    try {
+      await settleRefund(ctx, row);
+    } catch (err) {
+      // One refund that cannot be recorded must not hold up the others behind it.
+      ctx.log.error({ err, refundId: row.id, orderId: row.orderId }, 'pending refund could not be settled; needs staff attention');
+      continue;
+    }
     const after = await ctx.db.selectFrom('paymentRefund').select('status').where('id', '=', row.id).executeTakeFirstOrThrow();
     if (after.status !== 'pending') settled++;
   }

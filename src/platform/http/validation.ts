@@ -22,12 +22,18 @@ export function createValidatorCompiler(schemas: object[]): FastifySchemaCompile
   return ({ schema, httpPart }) => {
     if (httpPart !== 'body') return coercing.compile(schema as object);
     const validate = strict.compile(schema as object);
-    // A body declared `Type.Optional(…)` may be left out: the handler then sees `{}` with defaults.
+    // A body declared `Type.Optional(…)` may be left out (Fastify passes it as null): the handler
+    // then sees `{}` with defaults. Fastify reads a failed validator's `errors`, so they are copied.
     if ((schema as { '~optional'?: boolean })['~optional'] !== true) return validate;
-    return (data: unknown) => {
-      if (data !== undefined) return validate(data);
-      const empty = {};
-      return validate(empty) ? { value: empty } : { error: new Error('body is required') };
+    const optional = (data: unknown) => {
+      const missing = data === undefined || data === null;
+      const value = missing ? {} : data;
+      const ok = validate(value);
+      optional.errors = validate.errors;
+      if (!ok) return false;
+      return missing ? { value } : true;
     };
+    optional.errors = null as typeof validate.errors;
+    return optional;
   };
 }
