@@ -43,7 +43,9 @@ export async function startServer(engine: Engine, port: number, env: Record<stri
     serverEnv.BAZAAR_DATA_DIR = dataDir;
     delete serverEnv.DATABASE_URL;
   }
-  const child: ChildProcess = spawn(process.execPath, ['dist/main.js'], { env: serverEnv, stdio: ['ignore', 'inherit', 'inherit'] });
+  // BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the server under load.
+  const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, 'dist/main.js'], { env: serverEnv, stdio: ['ignore', 'inherit', 'inherit'] });
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 60_000;
   for (;;) {

@@ -122,7 +122,9 @@ export async function createApp(options: AppOptions) {
   for (const [name, handler] of search.subscriptions()) {
     dispatcher.subscribe(name, 'search.index', async (event) => {
       await handler(event);
-      storeCache.clear();
+      // Sales only nudge the best-seller order; the cache's short TTL covers that without
+      // throwing away every cached page on each paid order.
+      if (event.name !== 'catalog.sales_recorded') storeCache.clear();
     });
   }
 
@@ -151,7 +153,7 @@ export async function createApp(options: AppOptions) {
     config: { ...config.orders, publicUrl: config.publicUrl },
     log: log.child({ component: 'orders' }),
   });
-  const gateways = createProviders(config.payments, { db, jobs, log: log.child({ component: 'payments' }), deliver: options.paymentDeliver });
+  const gateways = await createProviders(config.payments, { db, jobs, log: log.child({ component: 'payments' }), deliver: options.paymentDeliver });
   for (const warning of [...config.payments.disabled, ...gateways.warnings]) log.warn(warning);
   const payments = createPaymentsModule({ db, orders, audit, providers: gateways.providers, log: log.child({ component: 'payments' }), publicUrl: config.publicUrl });
   for (const [name, handler] of payments.subscriptions()) dispatcher.subscribe(name, 'payments', handler);

@@ -26,8 +26,9 @@ for (const engine of DATABASES) {
       const listing = await http.get('/store/products?category=phones&sort=best_selling&limit=1');
       assert.equal(listing.body.items[0].handle, 'phones-3');
 
-      const events = await app.db.selectFrom('eventOutbox').select('payload').where('name', '=', 'catalog.product_updated').where('processedAt', 'is', null).execute();
-      assert.ok(events.some((e) => (typeof e.payload === 'string' ? JSON.parse(e.payload) : e.payload).productId === product.id));
+      const events = await app.db.selectFrom('eventOutbox').select('payload').where('name', '=', 'catalog.sales_recorded').where('processedAt', 'is', null).execute();
+      const payloads = events.map((e) => (typeof e.payload === 'string' ? JSON.parse(e.payload) : e.payload) as { products: { productId: string; salesCount: number }[] });
+      assert.ok(payloads.some((p) => p.products.some((x) => x.productId === product.id && x.salesCount >= 500)));
       await app.dispatcher.drain();
       const after = await http.get('/store/search?q=phone&sort=best_selling&limit=1');
       assert.equal(after.status, 200);

@@ -71,7 +71,7 @@ for (const engine of ENGINES) {
       handle = await openDb(engine);
       const log = pino({ level: 'silent' });
       jobs = createJobQueue(handle.db.db, log);
-      const built = createProviders(
+      const built = await createProviders(
         {
           requested: ['sandbox'],
           webhookToleranceSeconds: 300,

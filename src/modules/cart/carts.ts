@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { sql } from 'kysely';
-import type { Tx } from '../../platform/db/index.js';
+import { sql, type DeleteQueryBuilder, type InsertQueryBuilder, type UpdateQueryBuilder } from 'kysely';
+import type { Database, Tx } from '../../platform/db/index.js';
 import { withTransaction } from '../../platform/db/index.js';
 import type { FieldProblem } from '../../platform/errors.js';
 import type { CartDeps } from './deps.js';
 import { cartError } from './errors.js';
-import { activeShippingMethods, loadCartState, priceCart, toShippingRule, type CartRow } from './pricing.js';
+import { cartState, loadCartData, loadStock, priceCart, selectCartData, toCartData, type CartData, type CartRow, type CartStock, type MethodRule } from './pricing.js';
 import { quoteShipping } from './rules.js';
 import type { CartAddressInput, CreateCartBody, PricedCart, ShippingOption, UpdateCartBody } from './schemas.js';
 import type { CartAddress } from './tables.js';
@@ -116,21 +116,48 @@ export async function createCart(deps: CartDeps, body: CreateCartBody, customerI
     });
   }
   const locale = resolveLocale(deps, body.locale);
-  const cart = await withTransaction(deps.db, async (trx) => {
-    const row = await trx.insertInto('cart').values({ id: newCartId(), currency: body.currency, locale, customerId: null }).returningAll().executeTakeFirstOrThrow();
-    return customerId ? adopt(deps, trx, row, customerId) : row;
+  const values = { id: newCartId(), currency: body.currency, locale, customerId: null };
+  if (!customerId) {
+    // A guest cart is one insert (atomic alone) and has nothing to read yet: no lines, no
+    // shipping method, no address.
+    const cart = await deps.db.insertInto('cart').values(values).returningAll().executeTakeFirstOrThrow();
+    return priceCart(deps, deps.db, { cart, lines: [], method: null, rates: [] });
+  }
+  const data = await withTransaction(deps.db, async (trx) => {
+    const row = await trx.insertInto('cart').values(values).returningAll().executeTakeFirstOrThrow();
+    return lockedCartData(trx, await adopt(deps, trx, row, customerId));
   });
-  return priceCart(deps, deps.db, cart);
+  return priceCart(deps, deps.db, data);
 }
 
-/** The cart for a store request (adopting a guest cart for a signed-in customer), unpriced. */
-async function visibleCart(deps: CartDeps, id: string, customerId: string | null): Promise<CartRow> {
-  const cart = await deps.db.selectFrom('cart').selectAll().where('id', '=', id).executeTakeFirst();
-  if (!cart || (cart.customerId !== null && cart.customerId !== customerId)) throw cartError('CART_NOT_FOUND');
-  if (cart.customerId === null && customerId !== null && cart.status === 'active') {
-    return withTransaction(deps.db, (trx) => openCart(deps, trx, id, customerId));
+/**
+ * The data of a cart this transaction has locked (or created): a statement of its own after the
+ * lock, since a statement that waited for a row lock sees the other tables as they were before.
+ */
+export async function lockedCartData(trx: Tx, cart: CartRow): Promise<CartData> {
+  return { cart, ...(await loadCartData(trx, cart.id, cart.shippingMethodId, cart.shippingAddress?.country ?? null)) };
+}
+
+/**
+ * The cart for a store request (adopting a guest cart for a signed-in customer) with what it is
+ * priced from, and with `withMethods` the active shipping methods: one statement, unless the
+ * cart is adopted.
+ */
+async function visibleCart(deps: CartDeps, id: string, customerId: string | null, withMethods = false): Promise<CartData & { methods: MethodRule[] }> {
+  const read = async () => {
+    const row = await selectCartData(deps.db, withMethods).where('cart.id', '=', id).executeTakeFirst();
+    return row && { ...toCartData(row), methods: (row as { methods?: MethodRule[] }).methods ?? [] };
+  };
+  const found = await read();
+  if (!found || (found.cart.customerId !== null && found.cart.customerId !== customerId)) throw cartError('CART_NOT_FOUND');
+  if (found.cart.customerId === null && customerId !== null && found.cart.status === 'active') {
+    await withTransaction(deps.db, (trx) => openCart(deps, trx, id, customerId));
+    // Adopting may fold another cart in: read again (rare, so simply).
+    const adopted = await read();
+    if (!adopted) throw cartError('CART_NOT_FOUND');
+    return adopted;
   }
-  return cart;
+  return found;
 }
 
 /** GET /store/carts/:id: the cart priced now. */
@@ -139,18 +166,41 @@ export async function viewCart(deps: CartDeps, id: string, customerId: string | 
 }
 
 /**
- * Runs a change on an active cart the caller may use, in one transaction holding the cart's
- * lock (so a cart's writes are serialised), bumps `updated_at`, and answers the cart priced
- * after the commit. Throws CART_NOT_FOUND, CART_NOT_ACTIVE.
+ * What a change leaves: the cart as written, with its lines, shipping method and tax rates, and
+ * the catalog offers and stock of every line's SKU when the change had to read them.
  */
-export async function changeCart(deps: CartDeps, id: string, customerId: string | null, change: (trx: Tx, cart: CartRow) => Promise<void>): Promise<PricedCart> {
-  const cart = await withTransaction(deps.db, async (trx) => {
+export interface Changed {
+  data: CartData;
+  stock?: CartStock;
+}
+
+type LineWrite =
+  | InsertQueryBuilder<Database, 'cartItem', { id: string }>
+  | UpdateQueryBuilder<Database, 'cartItem', 'cartItem', { id: string }>
+  | DeleteQueryBuilder<Database, 'cartItem', { id: string }>;
+
+/**
+ * Bumps the cart's `updated_at` and returns its row, in the same statement as `write` (a write
+ * to its lines, `returning id`) when one is given.
+ */
+export async function touchCart(trx: Tx, cartId: string, write?: LineWrite): Promise<CartRow> {
+  if (!write) return trx.updateTable('cart').set({ updatedAt: now }).where('id', '=', cartId).returningAll().executeTakeFirstOrThrow();
+  return trx.with('line_write', () => write).updateTable('cart').set({ updatedAt: now }).where('id', '=', cartId).returningAll().executeTakeFirstOrThrow();
+}
+
+/**
+ * Runs a change on an active cart the caller may use, in one transaction holding the cart's
+ * lock (so a cart's writes are serialised). The change bumps `updated_at` and returns the cart
+ * as it wrote it, which is priced after the commit without reading it again (only the catalog
+ * offers and stock, when the change did not read them). Throws CART_NOT_FOUND, CART_NOT_ACTIVE.
+ */
+export async function changeCart(deps: CartDeps, id: string, customerId: string | null, change: (trx: Tx, cart: CartRow) => Promise<Changed>): Promise<PricedCart> {
+  const changed = await withTransaction(deps.db, async (trx) => {
     const row = await openCart(deps, trx, id, customerId);
     if (row.status !== 'active') throw cartError('CART_NOT_ACTIVE', { detail: `The cart is ${row.status}` });
-    await change(trx, row);
-    return trx.updateTable('cart').set({ updatedAt: now }).where('id', '=', row.id).returningAll().executeTakeFirstOrThrow();
+    return change(trx, row);
   });
-  return priceCart(deps, deps.db, cart);
+  return priceCart(deps, deps.db, changed.data, changed.stock);
 }
 
 function toAddress(input: CartAddressInput): CartAddress {
@@ -192,57 +242,64 @@ export async function resolveSavedAddresses(deps: CartDeps, customerId: string |
  * (CART_SHIPPING_METHOD_NOT_FOUND) and apply to the cart with its new address
  * (CART_SHIPPING_METHOD_UNAVAILABLE).
  */
-export async function updateDetails(deps: CartDeps, trx: Tx, cart: CartRow, body: UpdateCartBody): Promise<void> {
+export async function updateDetails(deps: CartDeps, trx: Tx, cart: CartRow, body: UpdateCartBody): Promise<Changed> {
   const shippingAddress = body.shippingAddress === undefined ? cart.shippingAddress : body.shippingAddress && toAddress(body.shippingAddress);
+  const country = shippingAddress?.country ?? null;
+  // Read with the method and the country the cart will have, so the answer is priced from them.
+  const methodId = body.shippingMethodId === undefined ? cart.shippingMethodId : body.shippingMethodId;
+  const { lines, method, rates } = await loadCartData(trx, cart.id, methodId, country);
+  let stock: CartStock | undefined;
   if (body.shippingMethodId) {
-    const method = await trx.selectFrom('shippingMethod').selectAll().where('id', '=', body.shippingMethodId).executeTakeFirst();
     if (!method) {
       throw cartError('CART_SHIPPING_METHOD_NOT_FOUND', { detail: `No shipping method ${body.shippingMethodId}`, fields: [{ field: '/shippingMethodId', message: 'unknown' }] });
     }
-    const state = await loadCartState(deps, trx, cart);
-    const country = shippingAddress?.country ?? null;
-    if (quoteShipping(toShippingRule(method), { currency: cart.currency, country, subtotal: state.subtotal, weightGrams: state.weightGrams }) === null) {
+    stock = await loadStock(deps, trx, cart, lines.map((l) => l.sku));
+    const state = cartState(lines, stock);
+    if (quoteShipping(method, { currency: cart.currency, country, subtotal: state.subtotal, weightGrams: state.weightGrams }) === null) {
       throw cartError('CART_SHIPPING_METHOD_UNAVAILABLE', {
         detail: `${method.name} does not apply to this cart (${[cart.currency, country ?? 'no shipping address', `${state.weightGrams} g`].join(', ')})`,
         fields: [{ field: '/shippingMethodId', message: 'does not apply to this cart' }],
       });
     }
   }
-  await trx
+  const row = await trx
     .updateTable('cart')
     .set({
       ...(body.email !== undefined ? { email: body.email === null ? null : body.email.trim().toLowerCase() } : {}),
       ...(body.shippingAddress !== undefined ? { shippingAddress: jsonOrNull(shippingAddress) } : {}),
       ...(body.billingAddress !== undefined ? { billingAddress: jsonOrNull(body.billingAddress && toAddress(body.billingAddress)) } : {}),
       ...(body.shippingMethodId !== undefined ? { shippingMethodId: body.shippingMethodId } : {}),
+      updatedAt: now,
     })
     .where('id', '=', cart.id)
-    .execute();
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  return { data: { cart: row, lines, method, rates }, stock };
 }
 
 /** The methods that apply to the cart now (its currency, shipping country and weight), with their amount. */
 export async function shippingOptions(deps: CartDeps, id: string, customerId: string | null): Promise<ShippingOption[]> {
-  const cart = await visibleCart(deps, id, customerId);
-  const [state, methods] = await Promise.all([loadCartState(deps, deps.db, cart), activeShippingMethods(deps.db)]);
+  const { cart, lines, methods } = await visibleCart(deps, id, customerId, true);
+  const state = cartState(lines, await loadStock(deps, deps.db, cart, lines.map((l) => l.sku)));
   const ctx = { currency: cart.currency, country: cart.shippingAddress?.country ?? null, subtotal: state.subtotal, weightGrams: state.weightGrams };
   return methods.flatMap((m) => {
-    const amount = quoteShipping(toShippingRule(m), ctx);
+    const amount = quoteShipping(m, ctx);
     return amount === null ? [] : [{ id: m.id, name: m.name, type: m.type, amount, currency: cart.currency }];
   });
 }
 
 /** The customer's active cart, priced. Throws CART_NOT_FOUND when they have none. */
 export async function activeCartOf(deps: CartDeps, customerId: string): Promise<PricedCart> {
-  const cart = await deps.db.selectFrom('cart').selectAll().where('customerId', '=', customerId).where('status', '=', 'active').executeTakeFirst();
-  if (!cart) throw cartError('CART_NOT_FOUND', { detail: 'You have no active cart' });
-  return priceCart(deps, deps.db, cart);
+  const row = await selectCartData(deps.db, false).where('cart.customerId', '=', customerId).where('cart.status', '=', 'active').executeTakeFirst();
+  if (!row) throw cartError('CART_NOT_FOUND', { detail: 'You have no active cart' });
+  return priceCart(deps, deps.db, toCartData(row));
 }
 
 /** Any cart by id, priced (no access check: for modules, not for store requests). */
 export async function getCart(deps: CartDeps, db: CartDeps['db'], id: string): Promise<PricedCart> {
-  const cart = await db.selectFrom('cart').selectAll().where('id', '=', id).executeTakeFirst();
-  if (!cart) throw cartError('CART_NOT_FOUND');
-  return priceCart(deps, db, cart);
+  const row = await selectCartData(db, false).where('cart.id', '=', id).executeTakeFirst();
+  if (!row) throw cartError('CART_NOT_FOUND');
+  return priceCart(deps, db, toCartData(row));
 }
 
 /** Locks the cart row and prices it inside `trx`. Throws CART_NOT_FOUND, CART_NOT_ACTIVE. */
@@ -250,7 +307,7 @@ export async function lockForCheckout(deps: CartDeps, trx: Tx, id: string): Prom
   const cart = await trx.selectFrom('cart').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
   if (!cart) throw cartError('CART_NOT_FOUND');
   if (cart.status !== 'active') throw cartError('CART_NOT_ACTIVE', { detail: `The cart is ${cart.status}` });
-  return priceCart(deps, trx, cart);
+  return priceCart(deps, trx, await lockedCartData(trx, cart));
 }
 
 /** Marks an active cart completed by `orderId`. Throws CART_NOT_FOUND, CART_NOT_ACTIVE. */

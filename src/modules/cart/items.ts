@@ -2,9 +2,11 @@ import { sql } from 'kysely';
 import type { Tx } from '../../platform/db/index.js';
 import { newId } from '../../platform/ids.js';
 import type { SkuOffer } from '../catalog/index.js';
+import type { Availability } from '../inventory/index.js';
+import { lockedCartData, touchCart, type Changed } from './carts.js';
 import type { CartDeps } from './deps.js';
 import { cartError } from './errors.js';
-import type { CartRow } from './pricing.js';
+import { byId, loadStock, type CartLine, type CartRow } from './pricing.js';
 
 const now = sql<Date>`now()`;
 
@@ -12,8 +14,7 @@ const now = sql<Date>`now()`;
  * The catalog offer for a SKU the cart may take: known, published, priced in the cart currency.
  * `field` names the request field the problem is reported on.
  */
-async function sellableOffer(deps: CartDeps, trx: Tx, cart: CartRow, sku: string, field: string): Promise<SkuOffer> {
-  const offer = (await deps.catalog.lookupSkus(trx, [sku], cart.currency, cart.locale)).get(sku);
+function sellableOffer(offer: SkuOffer | undefined, cart: CartRow, sku: string, field: string): SkuOffer {
   if (!offer) throw cartError('CART_SKU_NOT_FOUND', { detail: `No product has the SKU ${sku}`, fields: [{ field, message: 'unknown SKU' }] });
   if (!offer.published) throw cartError('CART_ITEM_UNAVAILABLE', { detail: `${sku} is not for sale`, fields: [{ field, message: 'not for sale' }] });
   if (offer.unitPrice === null) {
@@ -32,8 +33,7 @@ function checkQuantityLimit(deps: CartDeps, sku: string, quantity: number, inCar
 }
 
 /** Stock for `quantity` of a SKU now: available units, or any amount for a backorder item. */
-async function checkStock(deps: CartDeps, trx: Tx, sku: string, quantity: number): Promise<void> {
-  const level = (await deps.inventory.availability(trx, [sku])).get(sku);
+function checkStock(level: Availability | undefined, sku: string, quantity: number): void {
   if (level?.allowBackorder) return;
   const available = Math.max(0, level?.available ?? 0);
   if (available >= quantity) return;
@@ -56,45 +56,59 @@ const snapshot = (offer: SkuOffer) => ({
  * Adds units of a SKU: a SKU already in the cart grows its line. Checks the catalog
  * (CART_SKU_NOT_FOUND, CART_ITEM_UNAVAILABLE, CART_PRICE_UNAVAILABLE), the limits
  * (CART_QUANTITY_LIMIT, CART_LINE_LIMIT) and stock for the line's new quantity
- * (CART_INSUFFICIENT_STOCK). The caller holds the cart's lock.
+ * (CART_INSUFFICIENT_STOCK). The caller holds the cart's lock. The offers and stock are read for
+ * every SKU of the cart at once, so the answer is priced from them.
  */
-export async function addItem(deps: CartDeps, trx: Tx, cart: CartRow, input: { sku: string; quantity: number }): Promise<void> {
-  const offer = await sellableOffer(deps, trx, cart, input.sku, '/sku');
-  const existing = await trx.selectFrom('cartItem').select(['id', 'quantity']).where('cartId', '=', cart.id).where('sku', '=', input.sku).executeTakeFirst();
+export async function addItem(deps: CartDeps, trx: Tx, cart: CartRow, input: { sku: string; quantity: number }): Promise<Changed> {
+  const data = await lockedCartData(trx, cart);
+  const stock = await loadStock(deps, trx, cart, [...data.lines.map((l) => l.sku), input.sku]);
+  const offer = sellableOffer(stock.offers.get(input.sku), cart, input.sku, '/sku');
+  const existing = data.lines.find((l) => l.sku === input.sku);
   const quantity = (existing?.quantity ?? 0) + input.quantity;
   checkQuantityLimit(deps, input.sku, quantity, existing?.quantity ?? 0);
-  if (!existing) {
-    const { n } = await trx.selectFrom('cartItem').select((eb) => eb.fn.countAll<number>().as('n')).where('cartId', '=', cart.id).executeTakeFirstOrThrow();
-    if (Number(n) >= deps.config.maxLines) {
-      throw cartError('CART_LINE_LIMIT', { detail: `A cart holds at most ${deps.config.maxLines} different SKUs`, fields: [{ field: '/sku', message: 'the cart is full' }] });
-    }
+  if (!existing && data.lines.length >= deps.config.maxLines) {
+    throw cartError('CART_LINE_LIMIT', { detail: `A cart holds at most ${deps.config.maxLines} different SKUs`, fields: [{ field: '/sku', message: 'the cart is full' }] });
   }
-  await checkStock(deps, trx, input.sku, quantity);
+  checkStock(stock.levels.get(input.sku), input.sku, quantity);
+  let lines: CartLine[];
+  let row: CartRow;
   if (existing) {
-    await trx.updateTable('cartItem').set({ quantity, ...snapshot(offer), updatedAt: now }).where('id', '=', existing.id).execute();
+    const line = { ...existing, quantity, ...snapshot(offer) };
+    row = await touchCart(trx, cart.id, trx.updateTable('cartItem').set({ quantity, ...snapshot(offer), updatedAt: now }).where('id', '=', existing.id).returning('id'));
+    lines = data.lines.map((l) => (l.id === existing.id ? line : l));
   } else {
-    await trx.insertInto('cartItem').values({ id: newId('line'), cartId: cart.id, sku: input.sku, quantity, ...snapshot(offer) }).execute();
+    const line = { id: newId('line'), sku: input.sku, quantity, ...snapshot(offer) };
+    row = await touchCart(trx, cart.id, trx.insertInto('cartItem').values({ ...line, cartId: cart.id }).returning('id'));
+    lines = [...data.lines, line].sort(byId);
   }
+  return { data: { ...data, cart: row, lines }, stock };
 }
 
 /**
  * Sets a line's quantity. Raising it checks the catalog and stock as adding does; lowering it
  * always works. Throws CART_ITEM_NOT_FOUND, CART_QUANTITY_LIMIT.
  */
-export async function setItemQuantity(deps: CartDeps, trx: Tx, cart: CartRow, itemId: string, quantity: number): Promise<void> {
-  const item = await trx.selectFrom('cartItem').select(['id', 'sku', 'quantity']).where('id', '=', itemId).where('cartId', '=', cart.id).executeTakeFirst();
+export async function setItemQuantity(deps: CartDeps, trx: Tx, cart: CartRow, itemId: string, quantity: number): Promise<Changed> {
+  const data = await lockedCartData(trx, cart);
+  const item = data.lines.find((l) => l.id === itemId);
   if (!item) throw cartError('CART_ITEM_NOT_FOUND');
   checkQuantityLimit(deps, item.sku, quantity, 0);
   let offer: SkuOffer | null = null;
+  let stock;
   if (quantity > item.quantity) {
-    offer = await sellableOffer(deps, trx, cart, item.sku, '/quantity');
-    await checkStock(deps, trx, item.sku, quantity);
+    stock = await loadStock(deps, trx, cart, data.lines.map((l) => l.sku));
+    offer = sellableOffer(stock.offers.get(item.sku), cart, item.sku, '/quantity');
+    checkStock(stock.levels.get(item.sku), item.sku, quantity);
   }
-  await trx.updateTable('cartItem').set({ quantity, ...(offer ? snapshot(offer) : {}), updatedAt: now }).where('id', '=', item.id).execute();
+  const changes = { quantity, ...(offer ? snapshot(offer) : {}) };
+  const row = await touchCart(trx, cart.id, trx.updateTable('cartItem').set({ ...changes, updatedAt: now }).where('id', '=', item.id).returning('id'));
+  return { data: { ...data, cart: row, lines: data.lines.map((l) => (l.id === item.id ? { ...l, ...changes } : l)) }, stock };
 }
 
 /** Removes a line. Throws CART_ITEM_NOT_FOUND. */
-export async function removeItem(trx: Tx, cart: CartRow, itemId: string): Promise<void> {
-  const row = await trx.deleteFrom('cartItem').where('id', '=', itemId).where('cartId', '=', cart.id).returning('id').executeTakeFirst();
-  if (!row) throw cartError('CART_ITEM_NOT_FOUND');
+export async function removeItem(trx: Tx, cart: CartRow, itemId: string): Promise<Changed> {
+  const data = await lockedCartData(trx, cart);
+  if (!data.lines.some((l) => l.id === itemId)) throw cartError('CART_ITEM_NOT_FOUND');
+  const row = await touchCart(trx, cart.id, trx.deleteFrom('cartItem').where('id', '=', itemId).where('cartId', '=', cart.id).returning('id'));
+  return { data: { ...data, cart: row, lines: data.lines.filter((l) => l.id !== itemId) } };
 }

@@ -1,21 +1,45 @@
-import type { Kysely, Selectable } from 'kysely';
+import { sql, type Expression, type Kysely, type RawBuilder, type Selectable } from 'kysely';
 import type { Database } from '../../platform/db/index.js';
 import type { SkuOffer } from '../catalog/index.js';
+import type { Availability } from '../inventory/index.js';
 import { noDiscounts, type CartDeps, type DiscountResult } from './deps.js';
 import { matchTaxRate, quoteShipping, type ShippingRule } from './rules.js';
 import type { PricedCart, PricedCartItem } from './schemas.js';
-import type { CartItemTable, CartTable, ShippingMethodTable } from './tables.js';
+import type { CartItemTable, CartTable, ShippingMethodTable, TaxRateTable } from './tables.js';
 import { computeTotals } from './totals.js';
 
 export type CartRow = Selectable<CartTable>;
-type ItemRow = Selectable<CartItemTable>;
 export type ShippingMethodRow = Selectable<ShippingMethodTable>;
+/** A cart line as pricing sees it (the `cart_item` row without its cart and timestamps). */
+export type CartLine = Omit<Selectable<CartItemTable>, 'cartId' | 'createdAt' | 'updatedAt'>;
+/** A shipping method as pricing sees it: the rule and its name. */
+export type MethodRule = ShippingRule & { name: string };
+/** A tax rate as pricing sees it. */
+export type TaxRateRule = Pick<Selectable<TaxRateTable>, 'country' | 'region' | 'rate' | 'pricesIncludeTax' | 'appliesToShipping'>;
 
 type Reason = NonNullable<PricedCartItem['unavailableReason']>;
 
+/**
+ * Everything a cart is priced from besides the catalog and the stock: the row, its lines (in id
+ * order, as `order by id` returns them), the row of its chosen shipping method (null without
+ * one or when it is gone) and the tax rates of its shipping country (empty without an address).
+ */
+export interface CartData {
+  cart: CartRow;
+  lines: CartLine[];
+  method: MethodRule | null;
+  rates: TaxRateRule[];
+}
+
+/** The catalog offers and stock levels of a cart's SKUs. */
+export interface CartStock {
+  offers: Map<string, SkuOffer>;
+  levels: Map<string, Availability>;
+}
+
 /** A cart line joined with what the catalog and the stock say about it now. */
 export interface LineState {
-  item: ItemRow;
+  item: CartLine;
   offer: SkuOffer | undefined;
   /** Catalog price in the cart currency; 0 when there is none. */
   unitPrice: number;
@@ -31,31 +55,90 @@ export interface CartState {
   weightGrams: number;
 }
 
-export function toShippingRule(row: ShippingMethodRow): ShippingRule {
-  return { ...row, weightTiers: row.weightTiers ?? [] };
+// The reads below put a cart's lines, its chosen shipping method and its tax rates into one
+// statement as json columns (SQL round trips are what a cart request costs). The keys are
+// spelled out in camelCase: the CamelCasePlugin leaves keys inside json values alone.
+
+type Sql<T> = RawBuilder<T> | Expression<T>;
+
+/** The lines of cart `cartId` as a json array, in id order. */
+function linesJson(cartId: Sql<string> | string): RawBuilder<CartLine[]> {
+  return sql<CartLine[]>`(select coalesce(json_agg(json_build_object(
+      'id', i.id, 'sku', i.sku, 'quantity', i.quantity, 'productId', i.product_id, 'variantId', i.variant_id,
+      'productHandle', i.product_handle, 'title', i.title, 'variantTitle', i.variant_title, 'image', i.image) order by i.id), '[]'::json)
+    from cart_item i where i.cart_id = ${cartId})`;
 }
 
-/** Active shipping methods in display order. */
-export async function activeShippingMethods(db: Kysely<Database>): Promise<ShippingMethodRow[]> {
-  return db.selectFrom('shippingMethod').selectAll().where('active', '=', true).orderBy('position').orderBy('id').execute();
+const methodObject = sql`json_build_object('id', m.id, 'name', m.name, 'countries', m.countries, 'currency', m.currency, 'type', m.type,
+  'amount', m.amount, 'freeOver', m.free_over, 'weightTiers', m.weight_tiers, 'active', m.active)`;
+
+/** The shipping method `methodId` as a json object, or null. */
+function methodJson(methodId: Sql<string | null> | string | null): RawBuilder<MethodRule | null> {
+  return sql<MethodRule | null>`(select ${methodObject} from shipping_method m where m.id = ${methodId})`;
+}
+
+/** The active shipping methods in display order, as a json array. */
+const activeMethodsJson = sql<MethodRule[]>`(select coalesce(json_agg(${methodObject} order by m.position, m.id), '[]'::json) from shipping_method m where m.active)`;
+
+/** The tax rates of `country` as a json array (empty for null). */
+function ratesJson(country: Sql<string | null> | string | null): RawBuilder<TaxRateRule[]> {
+  return sql<TaxRateRule[]>`(select coalesce(json_agg(json_build_object('country', t.country, 'region', t.region, 'rate', t.rate,
+      'pricesIncludeTax', t.prices_include_tax, 'appliesToShipping', t.applies_to_shipping)), '[]'::json)
+    from tax_rate t where t.country = ${country})`;
 }
 
 /**
- * The lines of a cart priced from the catalog and checked against stock, in one lookup each.
- * A line is unavailable when its SKU is unknown, its product unpublished, it has no price in the
- * cart currency, or stock (without backorder) is below its quantity.
+ * Cart rows with their lines, chosen shipping method and tax rates, in one unlocked statement;
+ * with `withMethods`, also every active shipping method (display order). Add the `where`.
  */
-export async function loadCartState(deps: CartDeps, db: Kysely<Database>, cart: CartRow): Promise<CartState> {
-  const items = await db.selectFrom('cartItem').selectAll().where('cartId', '=', cart.id).orderBy('id').execute();
-  const skus = items.map((i) => i.sku);
-  const [offers, stock] = skus.length
-    ? await Promise.all([deps.catalog.lookupSkus(db, skus, cart.currency, cart.locale), deps.inventory.availability(db, skus)])
-    : [new Map<string, SkuOffer>(), new Map()];
+export function selectCartData(db: Kysely<Database>, withMethods: boolean) {
+  return db
+    .selectFrom('cart')
+    .selectAll('cart')
+    .select([linesJson(sql<string>`cart.id`).as('lines'), methodJson(sql<string | null>`cart.shipping_method_id`).as('method'), ratesJson(sql<string | null>`cart.shipping_address ->> 'country'`).as('rates')])
+    .$if(withMethods, (qb) => qb.select(activeMethodsJson.as('methods')));
+}
+
+/** Splits a row of `selectCartData` into the cart row and its data. */
+export function toCartData<R extends CartRow & { lines: CartLine[]; method: MethodRule | null; rates: TaxRateRule[] }>(row: R): CartData {
+  const { lines, method, rates, methods: _methods, ...cart } = row as R & { methods?: unknown };
+  return { cart: cart as CartRow, lines, method, rates };
+}
+
+/**
+ * The lines of a cart, the shipping method `methodId` and the tax rates of `country`, in one
+ * statement. For a cart already locked: its lines must be read by a statement that starts after
+ * the lock is granted (a statement waiting for a row lock keeps its snapshot for everything else).
+ */
+export async function loadCartData(db: Kysely<Database>, cartId: string, methodId: string | null, country: string | null): Promise<Omit<CartData, 'cart'>> {
+  const { rows } = await sql<Omit<CartData, 'cart'>>`select ${linesJson(cartId)} as lines, ${methodJson(methodId)} as method, ${ratesJson(country)} as rates`.execute(db);
+  return rows[0]!;
+}
+
+/** Orders lines as `order by id` does (line ids are prefixed ULIDs: code-unit order is collation order). */
+export function byId(a: CartLine, b: CartLine): number {
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}
+
+/** Catalog offers in the cart currency and stock for `skus`, one lookup each (none for no SKUs). */
+export async function loadStock(deps: CartDeps, db: Kysely<Database>, cart: CartRow, skus: readonly string[]): Promise<CartStock> {
+  if (skus.length === 0) return { offers: new Map(), levels: new Map() };
+  const unique = [...new Set(skus)];
+  const [offers, levels] = await Promise.all([deps.catalog.lookupSkus(db, unique, cart.currency, cart.locale), deps.inventory.availability(db, unique)]);
+  return { offers, levels };
+}
+
+/**
+ * The lines priced from the catalog offers and checked against stock. A line is unavailable when
+ * its SKU is unknown, its product unpublished, it has no price in the cart currency, or stock
+ * (without backorder) is below its quantity.
+ */
+export function cartState(lines: readonly CartLine[], stock: CartStock): CartState {
   let subtotal = 0;
   let weightGrams = 0;
-  const lines = items.map((item): LineState => {
-    const offer = offers.get(item.sku);
-    const level = stock.get(item.sku);
+  const states = lines.map((item): LineState => {
+    const offer = stock.offers.get(item.sku);
+    const level = stock.levels.get(item.sku);
     const unitPrice = offer?.unitPrice ?? 0;
     let reason: Reason | null = null;
     if (!offer) reason = 'not_found';
@@ -66,7 +149,7 @@ export async function loadCartState(deps: CartDeps, db: Kysely<Database>, cart: 
     weightGrams += (offer?.weightGrams ?? 0) * item.quantity;
     return { item, offer, unitPrice, reason };
   });
-  return { lines, subtotal, weightGrams };
+  return { lines: states, subtotal, weightGrams };
 }
 
 /** Shares of `promotions` that fit in `cap`, in their order (a discount is never more than the line). */
@@ -84,12 +167,11 @@ function fitPromotions(promotions: { id: string; name: string; amount: number }[
 const iso = (d: Date | string) => new Date(d).toISOString();
 
 /** The chosen shipping method with its amount for the cart, or null when none is chosen or it no longer applies. */
-async function chosenShipping(db: Kysely<Database>, cart: CartRow, state: CartState): Promise<{ id: string; name: string; amount: number } | null> {
-  if (!cart.shippingMethodId) return null;
-  const method = await db.selectFrom('shippingMethod').selectAll().where('id', '=', cart.shippingMethodId).executeTakeFirst();
-  if (!method) return null;
+function chosenShipping(data: CartData, state: CartState): { id: string; name: string; amount: number } | null {
+  const { cart, method } = data;
+  if (!cart.shippingMethodId || !method || method.id !== cart.shippingMethodId) return null;
   const ctx = { currency: cart.currency, country: cart.shippingAddress?.country ?? null, subtotal: state.subtotal, weightGrams: state.weightGrams };
-  const amount = quoteShipping(toShippingRule(method), ctx);
+  const amount = quoteShipping(method, ctx);
   return amount === null ? null : { id: method.id, name: method.name, amount };
 }
 
@@ -119,16 +201,16 @@ function evaluateDiscounts(deps: CartDeps, db: Kysely<Database>, cart: CartRow, 
 }
 
 /**
- * Prices a cart now: catalog prices and stock, the chosen shipping method (while it applies),
- * the tax rate matching the shipping address, the discount engine, then `computeTotals`.
- * Reads only through `db`, so it can run inside a checkout transaction.
+ * Prices a cart: catalog prices and stock (`stock` when the caller has them for every line's SKU,
+ * else read now), the chosen shipping method (while it applies), the tax rate matching the
+ * shipping address, the discount engine, then `computeTotals`. Reads only through `db`, so it can
+ * run inside a checkout transaction.
  */
-export async function priceCart(deps: CartDeps, db: Kysely<Database>, cart: CartRow): Promise<PricedCart> {
-  const state = await loadCartState(deps, db, cart);
-  const address = cart.shippingAddress;
-  const shipping = await chosenShipping(db, cart, state);
-  const rates = address ? await db.selectFrom('taxRate').selectAll().where('country', '=', address.country).execute() : [];
-  const rate = matchTaxRate(rates, address);
+export async function priceCart(deps: CartDeps, db: Kysely<Database>, data: CartData, stock?: CartStock): Promise<PricedCart> {
+  const { cart } = data;
+  const state = cartState(data.lines, stock ?? (await loadStock(deps, db, cart, data.lines.map((l) => l.sku))));
+  const shipping = chosenShipping(data, state);
+  const rate = matchTaxRate(data.rates, cart.shippingAddress);
   const buyable = state.lines.filter((l) => l.reason === null);
   const discounts = await evaluateDiscounts(deps, db, cart, buyable, shipping);
   const byLine = new Map(discounts.lines.map((d) => [d.lineId, d]));

@@ -1,4 +1,3 @@
-import { withTransaction } from '../../platform/db/index.js';
 import { publish } from '../../platform/events/index.js';
 import type { Tx } from '../../platform/db/index.js';
 import type { CatalogDeps } from './deps.js';
@@ -9,7 +8,7 @@ import { seedDemoCatalog } from './demo.js';
 import { runImport, type ImportProgress } from './import.js';
 import { IMPORT_JOB, type ImportFormat } from './import-rows.js';
 import { lookupSkus } from './sku-offers.js';
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../platform/db/index.js';
 
 export { IMPORT_JOB } from './import-rows.js';
@@ -82,15 +81,20 @@ export function createCatalogModule(deps: CatalogDeps) {
       await trx.updateTable('catalogProduct').set({ ratingX100: x100, ratingCount: rating.count }).where('id', '=', productId).execute();
       await publish(trx, PRODUCT_EVENTS.updated, { productId });
     },
-    /** Adds sold units to products' best-seller counters, inside the caller's transaction. */
+    /**
+     * Adds sold units to products' best-seller counters inside the caller's transaction, in one
+     * statement, and publishes the new totals (`catalog.sales_recorded`) for search's ranking.
+     */
     async recordSales(trx: Tx, lines: { productId: string; quantity: number }[]): Promise<void> {
-      await withTransaction(trx, async (t) => {
-        for (const line of lines) {
-          await t.updateTable('catalogProduct').set((eb) => ({ salesCount: eb('salesCount', '+', line.quantity) })).where('id', '=', line.productId).execute();
-        }
-        // Search ranks best sellers from its own copy of the counter.
-        for (const productId of new Set(lines.map((l) => l.productId))) await publish(t, PRODUCT_EVENTS.updated, { productId });
-      });
+      const units = new Map<string, number>();
+      for (const l of lines) units.set(l.productId, (units.get(l.productId) ?? 0) + l.quantity);
+      if (units.size === 0) return;
+      const { rows } = await sql<{ productId: string; salesCount: number }>`
+        update catalog_product p set sales_count = p.sales_count + s.quantity
+        from (select unnest(${[...units.keys()]}::text[]) as id, unnest(${[...units.values()]}::int[]) as quantity) s
+        where p.id = s.id
+        returning p.id as product_id, p.sales_count`.execute(trx);
+      if (rows.length) await publish(trx, PRODUCT_EVENTS.salesRecorded, { products: rows.map((r) => ({ productId: r.productId, salesCount: Number(r.salesCount) })) });
     },
   };
 }

@@ -19,6 +19,8 @@ export const PRODUCT_EVENTS = {
   created: 'catalog.product_created',
   updated: 'catalog.product_updated',
   deleted: 'catalog.product_deleted',
+  /** Units sold changed: `{ products: [{ productId, salesCount }] }` with the new totals. */
+  salesRecorded: 'catalog.sales_recorded',
 } as const;
 
 function fail(problems: FieldProblem[], code: 'CATALOG_INVALID_OPTION_MATRIX' | 'CATALOG_INVALID_ATTRIBUTE' | 'CATALOG_UNKNOWN_LOCALE' | 'CATALOG_UNKNOWN_CURRENCY'): never {

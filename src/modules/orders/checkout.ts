@@ -9,7 +9,9 @@ import { hashToken, newToken } from '../../platform/tokens.js';
 import type { OrderDeps } from './deps.js';
 import { orderError } from './errors.js';
 import { eventPayload } from './lifecycle.js';
-import type { OrderRow } from './views.js';
+import type { LineRow, OrderRow } from './views.js';
+import type { OrderHistoryTable } from './tables.js';
+import type { Selectable } from 'kysely';
 
 export interface CheckoutInput {
   cartId: string;
@@ -21,6 +23,8 @@ export interface CheckoutInput {
 
 export interface CheckoutResult {
   order: OrderRow;
+  /** A new order's lines and first history entry, as written (null for a replay). */
+  written: { lines: LineRow[]; history: Selectable<OrderHistoryTable>[] } | null;
   /** False when the key was seen before and this is the first request's order. */
   created: boolean;
   /** Guest orders: the token that reads, pays and cancels the order. */
@@ -48,12 +52,14 @@ export async function checkout(deps: OrderDeps, input: CheckoutInput): Promise<C
   const hash = requestHash(input);
   // Read before the transaction: the customers module reads on its own handle.
   const customerEmail = input.customerId ? (await deps.customers.get(input.customerId)).email : null;
+  // The order's customer is the signed-in one: a cart owned by anyone else is refused below.
+  const accessToken = input.customerId ? null : newToken('ordt_');
   return withTransaction(deps.db, async (trx) => {
     const orderId = newId('ord');
     // A concurrent request with the same key waits here until the first commits or rolls back.
     const claimed = await trx
       .insertInto('orderIdempotency')
-      .values({ key, requestHash: hash, orderId, accessToken: null })
+      .values({ key, requestHash: hash, orderId, accessToken })
       .onConflict((oc) => oc.column('key').doNothing())
       .returning('key')
       .executeTakeFirst();
@@ -64,7 +70,7 @@ export async function checkout(deps: OrderDeps, input: CheckoutInput): Promise<C
       // Someone else's cart: the same answer as for a missing one.
       throw orderError('ORDER_NOT_FOUND', { detail: `No cart ${input.cartId}` });
     }
-    const customerId = cart.customerId ?? input.customerId;
+    const customerId = input.customerId;
     const email = cart.email ?? customerEmail;
     const problems = deps.cart.checkoutProblems(cart).filter((p) => {
       if (p.field === '/email') return !email;
@@ -89,13 +95,11 @@ export async function checkout(deps: OrderDeps, input: CheckoutInput): Promise<C
     }
 
     const ctx = await deps.catalog.priceContext(cart.currency);
-    const accessToken = customerId ? null : newToken('ordt_');
-    const { nextval } = (await sql<{ nextval: number }>`select nextval('order_number_seq')::bigint as nextval`.execute(trx)).rows[0]!;
     const order = await trx
       .insertInto('orders')
       .values({
         id: orderId,
-        number: String(nextval),
+        number: sql<string>`nextval('order_number_seq')::text`,
         status: 'pending_payment',
         paymentStatus: 'unpaid',
         fulfillmentStatus: 'unfulfilled',
@@ -150,8 +154,8 @@ export async function checkout(deps: OrderDeps, input: CheckoutInput): Promise<C
       total: item.total,
       promotions: JSON.stringify(item.promotions),
     }));
-    await trx.insertInto('orderLine').values(lines).execute();
-    await trx
+    const lineRows = await trx.insertInto('orderLine').values(lines).returningAll().execute();
+    const history = await trx
       .insertInto('orderHistory')
       .values({
         id: newId('ohs'),
@@ -162,8 +166,8 @@ export async function checkout(deps: OrderDeps, input: CheckoutInput): Promise<C
         actorId: customerId,
         note: input.body.note ?? null,
       })
+      .returningAll()
       .execute();
-    if (accessToken) await trx.updateTable('orderIdempotency').set({ accessToken }).where('key', '=', key).execute();
     await deps.cart.markCompleted(trx, cart.id, orderId);
     await publish(
       trx,
@@ -174,7 +178,7 @@ export async function checkout(deps: OrderDeps, input: CheckoutInput): Promise<C
       }),
     );
     await confirmationMail(deps, trx, order, accessToken);
-    return { order, created: true, accessToken };
+    return { order, created: true, accessToken, written: { lines: lineRows.sort((a, b) => a.position - b.position), history } };
   });
 }
 
@@ -182,7 +186,7 @@ async function replay(trx: Tx, key: string, hash: string): Promise<CheckoutResul
   const row = await trx.selectFrom('orderIdempotency').selectAll().where('key', '=', key).executeTakeFirstOrThrow();
   if (row.requestHash !== hash) throw orderError('ORDER_IDEMPOTENCY_KEY_REUSED', { detail: 'Use a new Idempotency-Key for a different checkout' });
   const order = await trx.selectFrom('orders').selectAll().where('id', '=', row.orderId).executeTakeFirstOrThrow();
-  return { order, created: false, accessToken: row.accessToken };
+  return { order, created: false, accessToken: row.accessToken, written: null };
 }
 
 async function confirmationMail(deps: OrderDeps, trx: Tx, order: OrderRow, accessToken: string | null): Promise<void> {

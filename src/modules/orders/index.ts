@@ -12,7 +12,7 @@ import * as returns from './returns.js';
 import type { AdminOrderQuery, OrderView, ReturnRequestBody, ShipBody } from './schemas.js';
 import { sweepOrders } from './sweep.js';
 import type { ReturnStatus } from './tables.js';
-import { findVisible, loadOrderView, type OrderRow } from './views.js';
+import { buildOrderView, findVisible, loadOrderView, type OrderRow } from './views.js';
 
 export { orderMigrations } from './migrations.js';
 export { orderStoreRoutes, orderAdminRoutes } from './routes.js';
@@ -56,7 +56,11 @@ export function createOrdersModule(deps: OrderDeps & { log: Logger }) {
      */
     async checkout(input: CheckoutInput): Promise<{ order: OrderView; created: boolean }> {
       const result = await checkout(deps, input);
-      return { order: await view(result.order, false, result.accessToken), created: result.created };
+      // A new order is answered from what was just written; a replay reads it back.
+      const order = result.written
+        ? buildOrderView(result.order, { ...result.written, shipments: [], shipmentLines: [], returns: [], returnLines: [], notes: [] })
+        : await loadOrderView(deps.db, result.order);
+      return { order: result.accessToken ? { ...order, accessToken: result.accessToken } : order, created: result.created };
     },
     /** An order as its viewer may see it (staff see history actors and notes). 404 ORDER_NOT_FOUND. */
     async get(orderId: string, viewer: Viewer): Promise<OrderView> {

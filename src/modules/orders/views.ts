@@ -4,7 +4,7 @@ import type { Database } from '../../platform/db/index.js';
 import { hashToken } from '../../platform/tokens.js';
 import type { Viewer } from './deps.js';
 import { orderError } from './errors.js';
-import type { OrderLineTable, OrderReturnTable, OrdersTable } from './tables.js';
+import type { OrderHistoryTable, OrderLineTable, OrderNoteTable, OrderReturnTable, OrderShipmentTable, OrdersTable } from './tables.js';
 import type { OrderHistoryEntry, OrderLineView, OrderReturnView, OrderView } from './schemas.js';
 
 export type OrderRow = Selectable<OrdersTable>;
@@ -120,6 +120,23 @@ export async function loadOrderView(db: Kysely<Database>, order: OrderRow, optio
     db.selectFrom('orderHistory').selectAll().where('orderId', '=', order.id).orderBy('id').execute(),
     options.staff ? db.selectFrom('orderNote').selectAll().where('orderId', '=', order.id).orderBy('id').execute() : Promise.resolve([]),
   ]);
+  return buildOrderView(order, { lines, shipments, shipmentLines, returns, returnLines, history, notes }, options);
+}
+
+/** What an order view is made of, as read from the order's tables. */
+export interface OrderParts {
+  lines: LineRow[];
+  shipments: Selectable<OrderShipmentTable>[];
+  shipmentLines: { shipmentId: string; lineId: string; quantity: number }[];
+  returns: Selectable<OrderReturnTable>[];
+  returnLines: { returnId: string; lineId: string; quantity: number; reason: string | null }[];
+  history: Selectable<OrderHistoryTable>[];
+  notes: Selectable<OrderNoteTable>[];
+}
+
+/** Assembles the view from rows already at hand (a fresh order needs no read back). */
+export function buildOrderView(order: OrderRow, parts: OrderParts, options: { staff?: boolean } = {}): OrderView {
+  const { lines, shipments, shipmentLines, returns, returnLines, history, notes } = parts;
   const returnViews = returns.map((r) =>
     returnView(
       r,

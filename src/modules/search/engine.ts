@@ -141,6 +141,8 @@ export interface SearchEngine {
   index(docs: readonly SearchDocument[]): Promise<void>;
   /** Removes documents; unknown ids are ignored. */
   remove(productIds: readonly string[]): Promise<void>;
+  /** Sets products' units sold (best-seller order) without reindexing them; unknown ids are ignored. */
+  setSalesCounts(counts: readonly { productId: string; salesCount: number }[]): Promise<void>;
   /** Removes every document not (re)indexed since `since` (after a full rebuild). */
   prune(since: Date): Promise<number>;
   /** The engine's clock, for `prune`. */

@@ -90,6 +90,12 @@ export function createPgSearchEngine(db: Kysely<Database>, options: PgSearchEngi
       stats = undefined;
       await maybeAnalyze(ids.length);
     },
+    async setSalesCounts(counts) {
+      if (counts.length === 0) return;
+      await sql`update search_document d set sales_count = s.sales_count
+        from (select unnest(${counts.map((c) => c.productId)}::text[]) as product_id, unnest(${counts.map((c) => c.salesCount)}::int[]) as sales_count) s
+        where d.product_id = s.product_id`.execute(db);
+    },
     async prune(since) {
       const stale = await db.selectFrom('searchDocument').select('productId').where('updatedAt', '<', since).execute();
       await removeDocuments(db, stale.map((r) => r.productId));

@@ -13,6 +13,7 @@ export const CATALOG_EVENTS = {
   categoryUpdated: 'catalog.category_updated',
   categoryDeleted: 'catalog.category_deleted',
   attributeUpdated: 'catalog.attribute_updated',
+  salesRecorded: 'catalog.sales_recorded',
 } as const;
 
 export interface SyncDeps {
@@ -56,7 +57,13 @@ export function syncHandlers(deps: SyncDeps): Record<string, (event: DomainEvent
     await deps.engine.replaceAttributes(await loadCatalogAttributes(deps.db));
     await reindexProducts(deps, await deps.engine.productIdsWithAttribute(name));
   };
+  // Sales move only the best-seller order: one UPDATE, not a reindex of the product.
+  const sales = async (event: DomainEvent) => {
+    const { products } = event.payload as { products: { productId: string; salesCount: number }[] };
+    await deps.engine.setSalesCounts(products);
+  };
   return {
+    [CATALOG_EVENTS.salesRecorded]: sales,
     [CATALOG_EVENTS.productCreated]: product,
     [CATALOG_EVENTS.productUpdated]: product,
     [CATALOG_EVENTS.productDeleted]: product,

@@ -45,31 +45,57 @@ export function createDispatcher(db: Kysely<Database>, log: Logger, options: Dis
     return rows.rows.sort((a, b) => (a.id < b.id ? -1 : 1));
   }
 
-  async function deliver(event: DomainEvent): Promise<void> {
-    const subs = subscriptions.filter((s) => s.name === event.name || s.name === '*');
-    const done = new Set(
-      (await db.selectFrom('eventDelivery').select('subscriber').where('eventId', '=', event.id).execute()).map((r) => r.subscriber),
-    );
-    try {
-      for (const sub of subs) {
-        if (done.has(sub.subscriber)) continue;
-        await sub.handler(event);
-        await db.insertInto('eventDelivery').values({ eventId: event.id, subscriber: sub.subscriber }).onConflict((oc) => oc.doNothing()).execute();
+  /**
+   * Delivers a claimed batch in a fixed number of statements, however many events it holds: one
+   * read of earlier deliveries, then one insert of the new ones and one update marking the
+   * events done. A handler that succeeded is recorded even when a later one for the same event
+   * fails, so only the failing handler runs again; after a crash mid-batch handlers may run
+   * again (delivery is at least once, and handlers are idempotent).
+   */
+  async function deliverBatch(events: DomainEvent[]): Promise<void> {
+    const subsOf = (event: DomainEvent) => subscriptions.filter((s) => s.name === event.name || s.name === '*');
+    const withSubs = events.filter((e) => subsOf(e).length > 0);
+    const done = new Set<string>();
+    if (withSubs.length) {
+      const rows = await db
+        .selectFrom('eventDelivery')
+        .select(['eventId', 'subscriber'])
+        .where(
+          'eventId',
+          'in',
+          withSubs.map((e) => e.id),
+        )
+        .execute();
+      for (const r of rows) done.add(`${r.eventId} ${r.subscriber}`);
+    }
+    const delivered: { eventId: string; subscriber: string }[] = [];
+    const processed: string[] = [];
+    for (const event of events) {
+      try {
+        for (const sub of subsOf(event)) {
+          if (done.has(`${event.id} ${sub.subscriber}`)) continue;
+          await sub.handler(event);
+          delivered.push({ eventId: event.id, subscriber: sub.subscriber });
+        }
+        processed.push(event.id);
+      } catch (err) {
+        log.error({ err, eventId: event.id, event: event.name }, 'event handler failed; will retry');
+        const message = err instanceof Error ? err.message : String(err);
+        await sql`update event_outbox set last_error = ${message.slice(0, 1000)},
+          locked_until = now() + make_interval(secs => least(3600, power(2, attempts)::int))
+          where id = ${event.id}`.execute(db);
       }
-      await db.updateTable('eventOutbox').set({ processedAt: new Date(), lockedUntil: null, lastError: null }).where('id', '=', event.id).execute();
-    } catch (err) {
-      log.error({ err, eventId: event.id, event: event.name }, 'event handler failed; will retry');
-      const message = err instanceof Error ? err.message : String(err);
-      await sql`update event_outbox set last_error = ${message.slice(0, 1000)},
-        locked_until = now() + make_interval(secs => least(3600, power(2, attempts)::int))
-        where id = ${event.id}`.execute(db);
+    }
+    if (delivered.length) await db.insertInto('eventDelivery').values(delivered).onConflict((oc) => oc.doNothing()).execute();
+    if (processed.length) {
+      await db.updateTable('eventOutbox').set({ processedAt: new Date(), lockedUntil: null, lastError: null }).where('id', 'in', processed).execute();
     }
   }
 
   /** Claims and delivers one batch; returns how many events it handled. */
   async function runOnce(): Promise<number> {
     const events = await claim();
-    for (const event of events) await deliver(event);
+    if (events.length) await deliverBatch(events);
     return events.length;
   }
 

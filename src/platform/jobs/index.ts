@@ -100,10 +100,11 @@ const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
  * so a crashed worker's job is picked up again. Handlers must be safe to re-run (imports are
  * upserts).
  */
-export function createJobQueue(db: Kysely<Database>, log: Logger, options: { pollMs?: number; leaseSeconds?: number } = {}) {
+export function createJobQueue(db: Kysely<Database>, log: Logger, options: { pollMs?: number; leaseSeconds?: number; concurrency?: number } = {}) {
   const handlers = new Map<string, JobHandler>();
   const pollMs = options.pollMs ?? 1000;
   const leaseSeconds = options.leaseSeconds ?? 60;
+  const concurrency = options.concurrency ?? 4;
 
   async function claim() {
     const { rows } = await sql<{ id: string; kind: string; input: unknown }>`
@@ -159,7 +160,8 @@ export function createJobQueue(db: Kysely<Database>, log: Logger, options: { pol
     return true;
   }
 
-  const poller = createPoller(runOnce, { pollMs, log, what: 'job poll' });
+  // Several loops, so one slow job (an import, a webhook call) does not hold up the others.
+  const pollers = Array.from({ length: concurrency }, () => createPoller(runOnce, { pollMs, log, what: 'job poll' }));
 
   return {
     /** Registers the handler for a kind of job. */
@@ -212,10 +214,15 @@ export function createJobQueue(db: Kysely<Database>, log: Logger, options: { pol
         finishedAt: iso(row.finishedAt),
       };
     },
-    start: poller.start,
-    stop: poller.stop,
+    /** Starts the background loops (`concurrency` jobs at a time in this process). */
+    start(): void {
+      for (const p of pollers) p.start();
+    },
+    async stop(): Promise<void> {
+      await Promise.all(pollers.map((p) => p.stop()));
+    },
     /** Runs queued jobs until none is ready (tests, CLI). */
-    drain: poller.drain,
+    drain: pollers[0]!.drain,
     runOnce,
   };
 }

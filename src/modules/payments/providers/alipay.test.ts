@@ -4,7 +4,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { Secret } from '../../../platform/secret.js';
-import { createAlipayProvider, ProviderError, type AlipayConfig, type CreatePaymentInput, type PaymentProvider } from './index.js';
+import { createAlipayProvider } from './alipay.js';
+import { ProviderError, type AlipayConfig, type CreatePaymentInput, type PaymentProvider } from './index.js';
 
 const APP_ID = '2021000000000001';
 const rsa = () => generateKeyPairSync('rsa', { modulusLength: 2048 });

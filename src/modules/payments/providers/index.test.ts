@@ -9,7 +9,7 @@ import { createProviders, SANDBOX_NOTIFY_JOB, type JobsPort, type PaymentsConfig
 
 const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
 
-function build(overrides: Partial<PaymentsConfig>) {
+async function build(overrides: Partial<PaymentsConfig>) {
   const registered: string[] = [];
   const jobs: JobsPort = {
     register: (kind) => void registered.push(kind),
@@ -21,7 +21,7 @@ function build(overrides: Partial<PaymentsConfig>) {
     sandbox: { secret: new Secret('s'), notifyUrl: 'http://localhost:3000/webhooks/payments/sandbox', publicUrl: 'http://localhost:3000' },
     ...overrides,
   };
-  return { ...createProviders(config, { db: {} as Kysely<Database>, jobs, log: pino({ level: 'silent' }) }), registered };
+  return { ...(await createProviders(config, { db: {} as Kysely<Database>, jobs, log: pino({ level: 'silent' }) })), registered };
 }
 
 const alipay = {
@@ -34,8 +34,8 @@ const alipay = {
 const stripe = { secretKey: new Secret('sk_test_1'), webhookSecret: new Secret('whsec_1') };
 
 describe('createProviders', () => {
-  test('builds the enabled, configured providers; the sandbox registers its notifier job', () => {
-    const all = build({ requested: ['sandbox', 'alipay', 'stripe'], alipay, stripe });
+  test('builds the enabled, configured providers; the sandbox registers its notifier job', async () => {
+    const all = (await build({ requested: ['sandbox', 'alipay', 'stripe'], alipay, stripe }));
     assert.deepEqual([...all.providers.keys()], ['sandbox', 'alipay', 'stripe']);
     assert.deepEqual(
       [...all.providers.values()].map((p) => [p.id, p.merchantId]),
@@ -49,16 +49,16 @@ describe('createProviders', () => {
     assert.ok(all.sandbox);
     assert.deepEqual(all.registered, [SANDBOX_NOTIFY_JOB]);
 
-    const none = build({ requested: [], alipay, stripe });
+    const none = (await build({ requested: [], alipay, stripe }));
     assert.equal(none.providers.size, 0);
     assert.equal(none.sandbox, null);
     assert.deepEqual(none.registered, []);
-    assert.equal(build({ requested: ['stripe', ' stripe '], stripe }).providers.size, 1);
-    assert.equal(build({ requested: ['sandbox'], sandbox: { secret: new Secret('s'), notifyUrl: 'x', publicUrl: 'y', merchantId: 'acme' } }).providers.get('sandbox')!.merchantId, 'acme');
+    assert.equal((await build({ requested: ['stripe', ' stripe '], stripe })).providers.size, 1);
+    assert.equal((await build({ requested: ['sandbox'], sandbox: { secret: new Secret('s'), notifyUrl: 'x', publicUrl: 'y', merchantId: 'acme' } })).providers.get('sandbox')!.merchantId, 'acme');
   });
 
-  test('a provider asked for without its credentials is left out with a message naming the variables', () => {
-    const result = build({ requested: ['sandbox', 'alipay', 'stripe', 'paypal'], sandbox: { secret: new Secret(''), notifyUrl: 'x', publicUrl: 'y' } });
+  test('a provider asked for without its credentials is left out with a message naming the variables', async () => {
+    const result = (await build({ requested: ['sandbox', 'alipay', 'stripe', 'paypal'], sandbox: { secret: new Secret(''), notifyUrl: 'x', publicUrl: 'y' } }));
     assert.equal(result.providers.size, 0);
     assert.equal(result.sandbox, null);
     assert.deepEqual(result.warnings, [
@@ -67,28 +67,28 @@ describe('createProviders', () => {
       'stripe disabled: STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET are required',
       'unknown payment provider "paypal" in PAYMENT_PROVIDERS (known: sandbox, alipay, stripe)',
     ]);
-    assert.deepEqual(build({ requested: ['alipay'], alipay: { ...alipay, privateKey: new Secret('') } }).warnings, ['alipay disabled: ALIPAY_PRIVATE_KEY is required']);
-    assert.deepEqual(build({ requested: ['stripe'], stripe: { ...stripe, webhookSecret: new Secret('') } }).warnings, ['stripe disabled: STRIPE_WEBHOOK_SECRET is required']);
+    assert.deepEqual((await build({ requested: ['alipay'], alipay: { ...alipay, privateKey: new Secret('') } })).warnings, ['alipay disabled: ALIPAY_PRIVATE_KEY is required']);
+    assert.deepEqual((await build({ requested: ['stripe'], stripe: { ...stripe, webhookSecret: new Secret('') } })).warnings, ['stripe disabled: STRIPE_WEBHOOK_SECRET is required']);
   });
 
-  test('takes the configuration as the platform builds it: top-level publicUrl, requested, messages already given', () => {
-    const lead = build({
+  test('takes the configuration as the platform builds it: top-level publicUrl, requested, messages already given', async () => {
+    const lead = (await build({
       requested: ['sandbox', 'alipay'],
       publicUrl: 'https://shop.example',
       sandbox: { secret: new Secret('s'), notifyUrl: 'https://shop.example/webhooks/payments/sandbox' },
       disabled: ['alipay disabled: set ALIPAY_APP_ID'],
-    });
+    }));
     assert.deepEqual([...lead.providers.keys()], ['sandbox']);
     assert.deepEqual(lead.warnings, []);
     assert.equal(lead.sandbox!.payUrl('pay_1'), 'https://shop.example/sandbox/pay/pay_1');
-    const noUrl = build({ requested: ['sandbox'], sandbox: { secret: new Secret('s'), notifyUrl: 'x' } });
+    const noUrl = (await build({ requested: ['sandbox'], sandbox: { secret: new Secret('s'), notifyUrl: 'x' } }));
     assert.deepEqual(noUrl.warnings, ['sandbox disabled: PUBLIC_URL is required']);
   });
 
-  test('unreadable Alipay keys disable Alipay with a message, without the key in it', () => {
-    const bad = build({ requested: ['alipay'], alipay: { ...alipay, privateKey: new Secret('not-a-key') } });
+  test('unreadable Alipay keys disable Alipay with a message, without the key in it', async () => {
+    const bad = (await build({ requested: ['alipay'], alipay: { ...alipay, privateKey: new Secret('not-a-key') } }));
     assert.deepEqual(bad.warnings, ['alipay disabled: ALIPAY_PRIVATE_KEY is not a readable RSA private key']);
-    const badPublic = build({ requested: ['alipay'], alipay: { ...alipay, alipayPublicKey: 'MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA' } });
+    const badPublic = (await build({ requested: ['alipay'], alipay: { ...alipay, alipayPublicKey: 'MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA' } }));
     assert.deepEqual(badPublic.warnings, ['alipay disabled: ALIPAY_PUBLIC_KEY is not a readable RSA public key']);
   });
 });

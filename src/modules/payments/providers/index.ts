@@ -1,7 +1,5 @@
-import { createAlipayProvider } from './alipay.js';
 import { createSandboxGateway, type SandboxGateway } from './sandbox-gateway.js';
 import { createSandboxProvider } from './sandbox.js';
-import { createStripeProvider } from './stripe.js';
 import type { PaymentProvider, PaymentsConfig, ProviderDeps } from './types.js';
 
 export {
@@ -33,8 +31,6 @@ export { backoffMs, fetchDeliver, MAX_DELIVERY_ATTEMPTS, SANDBOX_NOTIFY_JOB, typ
 export { createSandboxGateway, SANDBOX_MERCHANT_ID, type SandboxCharge, type SandboxGateway, type SandboxRefund } from './sandbox-gateway.js';
 export type { SandboxChargeStatus, SandboxChargeTable, SandboxRefundTable } from './sandbox-tables.js';
 export { createSandboxProvider } from './sandbox.js';
-export { createAlipayClient, createAlipayProvider } from './alipay.js';
-export { createStripeClient, createStripeProvider } from './stripe.js';
 export { parseDecimalAmount, toDecimalString } from './amounts.js';
 
 /** The gateways `PAYMENT_PROVIDERS` may name. */
@@ -61,11 +57,11 @@ function missing(names: string[], what: string): string {
  * (`payments.sandbox.notify`) with `deps.jobs`. Nothing is contacted over the network here.
  *
  * @example
- * const payments = createProviders(config.payments, { db, jobs, log });
+ * const payments = await createProviders(config.payments, { db, jobs, log });
  * for (const warning of payments.warnings) log.warn(warning);
  * if (payments.sandbox) await server.register(sandboxGatewayRoutes, { gateway: payments.sandbox });
  */
-export function createProviders(config: PaymentsConfig, deps: ProviderDeps): Providers {
+export async function createProviders(config: PaymentsConfig, deps: ProviderDeps): Promise<Providers> {
   const providers = new Map<string, PaymentProvider>();
   const warnings: string[] = [];
   let sandbox: SandboxGateway | null = null;
@@ -107,6 +103,8 @@ export function createProviders(config: PaymentsConfig, deps: ProviderDeps): Pro
           break;
         }
         try {
+          // Each SDK weighs about 20 MB: loaded only for a shop that uses it.
+          const { createAlipayProvider } = await import('./alipay.js');
           providers.set(id, createAlipayProvider(a));
         } catch (err) {
           warn(id, `alipay disabled: ${err instanceof Error ? err.message : String(err)}`);
@@ -120,6 +118,7 @@ export function createProviders(config: PaymentsConfig, deps: ProviderDeps): Pro
           warn(id, missing(absent, 'stripe'));
           break;
         }
+        const { createStripeProvider } = await import('./stripe.js');
         providers.set(id, createStripeProvider(s, config.webhookToleranceSeconds));
         break;
       }

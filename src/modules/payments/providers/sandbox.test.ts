@@ -83,7 +83,7 @@ for (const engine of ENGINES) {
     before(async () => {
       handle = await openDb(engine);
       jobs = createJobQueue(handle.db.db, log);
-      const built = createProviders(config(), {
+      const built = await createProviders(config(), {
         db: handle.db.db,
         jobs,
         log,

@@ -4,7 +4,8 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import Stripe from 'stripe';
 import { Secret } from '../../../platform/secret.js';
-import { createStripeProvider, ProviderError, type CreatePaymentInput, type PaymentProvider, type StripeConfig } from './index.js';
+import { createStripeProvider } from './stripe.js';
+import { ProviderError, type CreatePaymentInput, type PaymentProvider, type StripeConfig } from './index.js';
 
 const WEBHOOK_SECRET = 'whsec_test_secret';
 const DAY = '2026-11-28';

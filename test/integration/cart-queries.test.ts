@@ -1,0 +1,122 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import pg from 'pg';
+import { withTransaction } from '../../src/platform/db/index.js';
+import { signInActors } from '../helpers/actors.js';
+import { buildTestApp, DATABASES, type TestApp } from '../helpers/app.js';
+import { client, type Call } from '../helpers/http.js';
+
+/**
+ * SQL round trips are the main cost of a cart request, so the number of statements each store
+ * cart route sends is part of its contract. Counted on PostgreSQL at the `pg` client (every
+ * statement Kysely sends, `begin` and `commit` included) while one guest request runs.
+ */
+const CEILINGS = {
+  createCart: 1,
+  addNewLine: 7,
+  addToExistingLine: 7,
+  setQuantity: 7,
+  removeLine: 7,
+  patchAddress: 7,
+  shippingOptions: 3,
+  patchShippingMethod: 7,
+  viewCart: 3,
+  lockForCheckout: 6,
+};
+
+if (DATABASES.includes('postgres')) {
+  describe('cart: SQL statements per request [postgres]', () => {
+    let app: TestApp;
+    let http: ReturnType<typeof client>;
+    let token: string;
+    const statements: string[] = [];
+    let counting = false;
+    const proto = pg.Client.prototype as unknown as { query: (...args: unknown[]) => unknown };
+    const original = proto.query;
+
+    /** Runs `fn` and returns its value with the statements sent meanwhile. */
+    async function counted<T>(fn: () => Promise<T>): Promise<{ value: T; sql: string[] }> {
+      statements.length = 0;
+      counting = true;
+      try {
+        const value = await fn();
+        return { value, sql: [...statements] };
+      } finally {
+        counting = false;
+      }
+    }
+
+    const seen: Record<string, number> = {};
+    /** Runs one request, checks its status and that it stayed within its ceiling. */
+    async function request(name: keyof typeof CEILINGS, fn: () => Promise<Call>, status = 200): Promise<any> {
+      const { value: res, sql } = await counted(fn);
+      assert.equal(res.status, status, JSON.stringify(res.body));
+      seen[name] = Math.max(seen[name] ?? 0, sql.length);
+      assert.ok(sql.length <= CEILINGS[name], `${name}: ${sql.length} statements, at most ${CEILINGS[name]} expected:\n${sql.join('\n')}`);
+      return res.body;
+    }
+
+    before(async () => {
+      proto.query = function (this: unknown, ...args: unknown[]) {
+        if (counting) {
+          const q = args[0];
+          statements.push(typeof q === 'string' ? q : String((q as { text?: string } | null)?.text ?? q));
+        }
+        return original.apply(this, args);
+      };
+      app = await buildTestApp('postgres');
+      http = client(app.server);
+      token = (await signInActors(app)).owner.token;
+      for (const [sku, amount, weightGrams] of [['QA-TEE', 9900, 200], ['QA-MUG', 2500, 400]] as const) {
+        const res = await http.post('/admin/products', { handle: sku.toLowerCase(), title: sku, status: 'published', variants: [{ sku, weightGrams, prices: [{ currency: 'CNY', amount }] }] }, { token });
+        assert.equal(res.status, 201, JSON.stringify(res.body));
+        assert.equal((await http.call('PUT', `/admin/inventory/${sku}`, { body: { onHand: 100 }, token })).status, 200);
+      }
+      assert.equal((await http.post('/admin/tax-rates', { name: 'CN VAT', country: 'CN', rate: 1300, pricesIncludeTax: true, appliesToShipping: true }, { token })).status, 201);
+      assert.equal((await http.post('/admin/shipping-methods', { name: 'Courier', countries: ['CN'], currency: 'CNY', type: 'weight', weightTiers: [{ upToGrams: 5000, amount: 1200 }] }, { token })).status, 201);
+    });
+    after(async () => {
+      proto.query = original;
+      await app?.close();
+    });
+
+    test('a guest cart from creation to checkout stays within its statement ceilings', async (t) => {
+      const cart = await request('createCart', () => http.post('/store/carts', { currency: 'CNY' }), 201);
+      assert.deepEqual([cart.items, cart.total], [[], 0]);
+      const id = cart.id as string;
+
+      let body = await request('addNewLine', () => http.post(`/store/carts/${id}/items`, { sku: 'QA-TEE', quantity: 1 }));
+      assert.deepEqual(body.items.map((i: any) => [i.sku, i.quantity, i.unitPrice]), [['QA-TEE', 1, 9900]]);
+      body = await request('addNewLine', () => http.post(`/store/carts/${id}/items`, { sku: 'QA-MUG', quantity: 1 }));
+      assert.deepEqual(body.items.map((i: any) => [i.sku, i.quantity]), [['QA-TEE', 1], ['QA-MUG', 1]]);
+      body = await request('addToExistingLine', () => http.post(`/store/carts/${id}/items`, { sku: 'QA-TEE', quantity: 2 }));
+      assert.deepEqual([body.items[0].quantity, body.subtotal], [3, 3 * 9900 + 2500]);
+      const mug = body.items[1].id as string;
+
+      body = await request('patchAddress', () => http.patch(`/store/carts/${id}`, { email: 'qa@example.com', shippingAddress: { firstName: 'A', lastName: 'B', line1: 'x', city: 'y', country: 'CN' } }));
+      assert.deepEqual([body.email, body.items[0].taxRate], ['qa@example.com', 1300]);
+
+      const options = await request('shippingOptions', () => http.get(`/store/carts/${id}/shipping-methods`));
+      const courier = options.items.find((m: any) => m.name === 'Courier');
+      assert.deepEqual([courier.amount, options.items.length], [1200, 2]);
+
+      body = await request('patchShippingMethod', () => http.patch(`/store/carts/${id}`, { shippingMethodId: courier.id }));
+      assert.deepEqual([body.shippingMethod, body.shippingTotal, body.total], [{ id: courier.id, name: 'Courier', amount: 1200 }, 1200, 3 * 9900 + 2500 + 1200]);
+
+      body = await request('setQuantity', () => http.patch(`/store/carts/${id}/items/${mug}`, { quantity: 2 }));
+      assert.equal(body.items[1].quantity, 2);
+      body = await request('removeLine', () => http.delete(`/store/carts/${id}/items/${mug}`));
+      assert.deepEqual(body.items.map((i: any) => i.sku), ['QA-TEE']);
+
+      const viewed = await request('viewCart', () => http.get(`/store/carts/${id}`));
+      assert.deepEqual(viewed, body, 'a read prices the cart as the write answered it');
+
+      const { value: locked, sql } = await counted(() => withTransaction(app.db, (trx) => app.modules.cart.lockForCheckout(trx, id)));
+      seen.lockForCheckout = sql.length;
+      assert.ok(sql.length <= CEILINGS.lockForCheckout, `lockForCheckout: ${sql.length} statements:\n${sql.join('\n')}`);
+      assert.deepEqual({ ...locked, updatedAt: undefined }, { ...viewed, updatedAt: undefined });
+
+      t.diagnostic(`statements per request: ${JSON.stringify(seen)}`);
+    });
+  });
+}
