@@ -1,10 +1,8 @@
 import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CamelCasePlugin, Kysely, PostgresDialect, sql } from 'kysely';
-import type { Client as PgClient } from 'pg';
 import type { Config } from '../config.js';
 import type { Database } from './schema.js';
 
@@ -30,37 +28,6 @@ export interface DbOptions {
   schema?: string;
 }
 
-/** Statements worth preparing: parameterised DML. DDL, transaction control and `set` run as given. */
-const PREPARABLE = /^\s*(select|insert|update|delete|with)\b/i;
-
-/**
- * A `pg` client that runs parameterised DML as named prepared statements (the name is a hash of
- * the text), so PostgreSQL parses and plans each distinct statement once per connection instead of
- * on every execution. The SQL and its results are unchanged.
- */
-function preparingClient(Base: typeof PgClient): typeof PgClient {
-  const names = new Map<string, string>();
-  const nameFor = (text: string): string => {
-    let name = names.get(text);
-    if (!name) {
-      if (names.size > 10_000) names.clear();
-      name = `bz_${createHash('sha1').update(text).digest('hex').slice(0, 24)}`;
-      names.set(text, name);
-    }
-    return name;
-  };
-  return class extends Base {
-    // pg's overloads cannot be restated one by one here; the shape of the call is checked instead.
-    override query(...args: unknown[]): any {
-      const [text, values] = args;
-      if (args.length === 2 && typeof text === 'string' && Array.isArray(values) && values.length > 0 && PREPARABLE.test(text)) {
-        return super.query({ name: nameFor(text), text, values });
-      }
-      return (super.query as (...a: unknown[]) => unknown)(...args);
-    }
-  } as typeof PgClient;
-}
-
 /** Options from the `database` slice of the configuration. */
 export function dbOptionsFromConfig(config: Config['database']): DbOptions {
   return { url: config.url?.reveal(), poolSize: config.poolSize, dataDir: config.dataDir };
@@ -78,7 +45,6 @@ export async function createDb(options: DbOptions): Promise<Db> {
     // int8 (counts, sums) as JS numbers: every bigint Bazaar stores fits in 2^53.
     pg.default.types.setTypeParser(20, (v) => Number(v));
     const pool = new pg.default.Pool({
-      Client: preparingClient(pg.default.Client),
       connectionString: options.url,
       max: options.poolSize ?? 10,
       idleTimeoutMillis: 30_000,
