@@ -56,6 +56,11 @@ const EnvSchema = Type.Object({
   STRIPE_WEBHOOK_SECRET: Type.Optional(Type.String({ minLength: 1 })),
   STRIPE_PUBLISHABLE_KEY: Type.Optional(Type.String({ minLength: 1 })),
   STRIPE_API_HOST: Type.Optional(Type.String({ pattern: '^https?://' })),
+  REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://' })),
+  FLASH_SALE_PAYMENT_TIMEOUT_MINUTES: Type.Integer({ minimum: 1, maximum: 1440, default: 10 }),
+  FLASH_SALE_RATE_PER_CUSTOMER: Type.Integer({ minimum: 1, maximum: 10_000, default: 5 }),
+  FLASH_SALE_RATE_PER_IP: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 50 }),
+  FLASH_SALE_RATE_WINDOW_SECONDS: Type.Integer({ minimum: 1, maximum: 3600, default: 10 }),
 });
 
 /** Variables whose values are never echoed, not even in a configuration error. */
@@ -67,6 +72,7 @@ const SECRET_KEYS = new Set([
   'ALIPAY_PRIVATE_KEY',
   'STRIPE_SECRET_KEY',
   'STRIPE_WEBHOOK_SECRET',
+  'REDIS_URL',
 ]);
 
 type Env = Static<typeof EnvSchema>;
@@ -101,6 +107,16 @@ export interface Config {
     sweepIntervalMs: number;
   };
   payments: PaymentsConfig;
+  /** Redis, an optional accelerator (flash-sale counters, rate limits); never the only copy of data. */
+  redis: { url?: Secret };
+  flashSales: {
+    /** Unpaid flash-sale orders expire after this (their units return to the sale). */
+    paymentTimeoutMinutes: number;
+    /** Purchase attempts allowed per customer and per IP in each window (429 beyond). */
+    ratePerCustomer: number;
+    ratePerIp: number;
+    rateWindowSeconds: number;
+  };
   /** In-process cache of public store reads (catalog pages); 0 disables it. */
   cache: { storeTtlMs: number; storeMaxEntries: number };
   shop: {
@@ -175,6 +191,13 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       sweepIntervalMs: e.ORDER_SWEEP_INTERVAL_MS,
     },
     payments: paymentsConfig(e, publicUrl),
+    redis: { url: e.REDIS_URL ? new Secret(e.REDIS_URL) : undefined },
+    flashSales: {
+      paymentTimeoutMinutes: e.FLASH_SALE_PAYMENT_TIMEOUT_MINUTES,
+      ratePerCustomer: e.FLASH_SALE_RATE_PER_CUSTOMER,
+      ratePerIp: e.FLASH_SALE_RATE_PER_IP,
+      rateWindowSeconds: e.FLASH_SALE_RATE_WINDOW_SECONDS,
+    },
     cache: { storeTtlMs: e.STORE_CACHE_TTL_MS, storeMaxEntries: e.STORE_CACHE_MAX_ENTRIES },
     shop: { defaultLocale: e.BAZAAR_DEFAULT_LOCALE, locales, defaultCurrency: e.BAZAAR_DEFAULT_CURRENCY, currencies },
     port: e.PORT,
