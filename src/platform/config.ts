@@ -20,7 +20,7 @@ const EnvSchema = Type.Object({
     ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
     { default: 'info' },
   ),
-  PUBLIC_URL: Type.String({ pattern: '^https?://', default: 'http://localhost:3000' }),
+  PUBLIC_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
   BODY_LIMIT_BYTES: Type.Integer({ minimum: 1024, default: 1_048_576 }),
   TRUST_PROXY: Type.Union([Type.Literal('0'), Type.Literal('1')], { default: '0' }),
   CUSTOMER_SESSION_TTL_HOURS: Type.Integer({ minimum: 1, default: 720 }),
@@ -181,7 +181,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   const currencies = unique([e.BAZAAR_DEFAULT_CURRENCY, ...e.BAZAAR_CURRENCIES.split(',')]);
   const unknown = currencies.filter((c) => !isCurrency(c));
   if (unknown.length) throw new ConfigError([`BAZAAR_CURRENCIES: unknown ISO 4217 code(s) ${unknown.join(', ')}`]);
-  const publicUrl = e.PUBLIC_URL.replace(/\/+$/, '');
+  const publicUrl = (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, '');
   return {
     cart: { maxLines: e.CART_MAX_LINES, maxQuantity: e.CART_MAX_QUANTITY },
     orders: {
