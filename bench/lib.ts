@@ -9,6 +9,8 @@ export type Engine = 'pglite' | 'postgres';
 export interface Server {
   url: string;
   pid: number;
+  /** The PostgreSQL database it uses (absent on PGlite). */
+  databaseUrl?: string;
   stop(): Promise<void>;
   /** Current and peak resident memory of the server process, in MB. */
   memory(): { rssMb: number; peakMb: number };
@@ -28,7 +30,9 @@ export async function startServer(engine: Engine, port: number, env: Record<stri
   let dbName: string | undefined;
   const base = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
   const serverEnv: Record<string, string> = { ...process.env, PORT: String(port), HOST: '127.0.0.1', BAZAAR_DEMO: '0', LOG_LEVEL: 'warn', ...env } as Record<string, string>;
-  if (engine === 'postgres') {
+  // A DATABASE_URL in `env` shares that database (a second process of the same shop): not created, not dropped.
+  if (engine === 'postgres' && env.DATABASE_URL) serverEnv.DATABASE_URL = env.DATABASE_URL;
+  else if (engine === 'postgres') {
     dbName = `bazaar_bench_${process.pid}`;
     const admin = new pg.Client({ connectionString: base });
     await admin.connect();
@@ -62,6 +66,7 @@ export async function startServer(engine: Engine, port: number, env: Record<stri
   return {
     url,
     pid: child.pid!,
+    databaseUrl: serverEnv.DATABASE_URL,
     memory: () => ({ rssMb: readStatus(child.pid!, 'VmRSS'), peakMb: readStatus(child.pid!, 'VmHWM') }),
     async stop() {
       const exited = new Promise((r) => child.once('exit', r));

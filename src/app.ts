@@ -33,7 +33,8 @@ import {
 } from './modules/catalog/index.js';
 import { createSearchModule, searchMigrations, searchRoutes } from './modules/search/index.js';
 import { cartAdminRoutes, cartMigrations, cartStoreRoutes, createCartModule } from './modules/cart/index.js';
-import { createOrdersModule, orderAdminRoutes, orderMigrations, OrderSchema, OrderSummarySchema, orderStoreRoutes } from './modules/orders/index.js';
+import { createPromotionsModule, promotionAdminRoutes, promotionMigrations, promotionStoreRoutes } from './modules/promotions/index.js';
+import { createOrdersModule, hasPlacedOrder, orderAdminRoutes, orderMigrations, OrderSchema, OrderSummarySchema, orderStoreRoutes } from './modules/orders/index.js';
 import {
   createPaymentsModule,
   createProviders,
@@ -47,6 +48,8 @@ import {
 } from './modules/payments/index.js';
 import { createReviewsModule, reviewAdminRoutes, reviewMigrations, reviewStoreRoutes } from './modules/reviews/index.js';
 import { createPoller } from './platform/poller.js';
+import { Redis } from 'ioredis';
+import { createFlashRedis, createFlashSalesModule, flashSaleAdminRoutes, flashSaleMigrations, flashSaleStoreRoutes } from './modules/flash-sales/index.js';
 
 /** Every migration, in the order the modules depend on each other. */
 export const MIGRATIONS: readonly MigrationSet[] = [
@@ -61,9 +64,11 @@ export const MIGRATIONS: readonly MigrationSet[] = [
   searchMigrations,
   cartMigrations,
   orderMigrations,
+  promotionMigrations,
   sandboxMigrations,
   paymentMigrations,
   reviewMigrations,
+  flashSaleMigrations,
 ];
 
 /** Paths whose values never reach a log line. */
@@ -91,6 +96,8 @@ export interface AppOptions {
   mailTransport?: MailTransport;
   /** Replaces the sandbox gateway's outbound HTTP call (tests deliver through `server.inject`). */
   paymentDeliver?: Deliver;
+  /** Prefix of this app's Redis keys (tests give each app its own). Default `bazaar:`. */
+  redisKeyPrefix?: string;
 }
 
 /**
@@ -128,8 +135,18 @@ export async function createApp(options: AppOptions) {
     });
   }
 
+  // Promotions: the cart's discount engine and coupon check; orders count their usage at checkout.
+  const promotions = createPromotionsModule({
+    db,
+    audit,
+    currencies: config.shop.currencies,
+    // "First order": any order not cancelled. Belongs in the orders module's contract (reads through the given handle).
+    hasPlacedOrder,
+  });
   const cart = createCartModule({
     db,
+    discounts: promotions.discounts,
+    validateCode: promotions.validateCode,
     catalog,
     inventory,
     audit,
@@ -152,7 +169,23 @@ export async function createApp(options: AppOptions) {
     audit,
     config: { ...config.orders, publicUrl: config.publicUrl },
     log: log.child({ component: 'orders' }),
+    promotions,
   });
+  // Flash sales: Redis (optional) turns the crowd away early; PostgreSQL stays the record.
+  const redis = config.redis.url ? new Redis(config.redis.url.reveal(), { maxRetriesPerRequest: 2 }) : null;
+  const flashSales = createFlashSalesModule({
+    db,
+    inventory,
+    orders,
+    catalog,
+    customers,
+    redis: redis ? createFlashRedis(redis, options.redisKeyPrefix ?? 'bazaar:') : null,
+    config: config.flashSales,
+    shop: config.shop,
+    log: log.child({ component: 'flash-sales' }),
+  });
+  orders.onCancel(flashSales.onOrderCancel);
+  for (const [name, handler] of flashSales.subscriptions()) dispatcher.subscribe(name, 'flash-sales', handler);
   const gateways = await createProviders(config.payments, { db, jobs, log: log.child({ component: 'payments' }), deliver: options.paymentDeliver });
   for (const warning of [...config.payments.disabled, ...gateways.warnings]) log.warn(warning);
   const payments = createPaymentsModule({ db, orders, audit, providers: gateways.providers, log: log.child({ component: 'payments' }), publicUrl: config.publicUrl });
@@ -267,6 +300,10 @@ export async function createApp(options: AppOptions) {
   if (gateways.sandbox) await server.register(sandboxGatewayRoutes, { gateway: gateways.sandbox });
   await server.register(reviewStoreRoutes, { prefix: '/store', reviews, guards });
   await server.register(reviewAdminRoutes, { prefix: '/admin', reviews, guards });
+  await server.register(promotionAdminRoutes, { prefix: '/admin', promotions, guards });
+  await server.register(promotionStoreRoutes, { prefix: '/store', promotions, guards });
+  await server.register(flashSaleAdminRoutes, { prefix: '/admin', flashSales, guards });
+  await server.register(flashSaleStoreRoutes, { prefix: '/store', flashSales, guards });
   await server.ready();
 
   return {
@@ -276,13 +313,16 @@ export async function createApp(options: AppOptions) {
     log,
     dispatcher,
     jobs,
-    modules: { auth, audit, customers, staff, inventory, catalog, search, cart, orders, payments, reviews },
+    modules: { promotions, auth, audit, customers, staff, inventory, catalog, search, cart, orders, payments, reviews, flashSales },
     /** Starts the background loops: outbox delivery, jobs, the order clock, the payment status sweep. */
     startBackground(): void {
       dispatcher.start();
       jobs.start();
       orders.startSweeper();
       paymentSweeper.start();
+      // Redis is never the only record: a restart reloads live sales' counters from the database.
+      flashSales.rebuildCounters(true).catch((err: unknown) => log.error({ err }, 'flash sale counters not rebuilt'));
+      flashSales.startSweeper();
     },
     /** Stops background work, waits for in-flight requests, then closes the database. */
     async close(): Promise<void> {
@@ -291,8 +331,10 @@ export async function createApp(options: AppOptions) {
       for (let waited = 0; inFlight > 0 && waited < 20_000; waited += 10) await new Promise((r) => setTimeout(r, 10));
       await orders.stopSweeper();
       await paymentSweeper.stop();
+      await flashSales.stopSweeper();
       await jobs.stop();
       await dispatcher.stop();
+      if (redis) await redis.quit().catch(() => undefined);
       await database.close();
     },
   };

@@ -28,6 +28,18 @@ export const DATABASES: Engine[] = (() => {
   return out;
 })();
 
+/**
+ * Redis for tests that need it (TEST_REDIS_URL): the URL, or null to skip them with a note. In CI
+ * (`CI=true`) a missing TEST_REDIS_URL is an error, not a skip.
+ */
+export function testRedisUrl(): string | null {
+  const url = process.env.TEST_REDIS_URL;
+  if (url) return url;
+  if (process.env.CI === 'true') throw new Error('CI=true but TEST_REDIS_URL is not set: Redis tests cannot be skipped in CI');
+  process.stderr.write('note: TEST_REDIS_URL not set; Redis tests skipped\n');
+  return null;
+}
+
 export interface TestApp extends BazaarApp {
   /** Mail handed to the transport, in order. */
   mail: MailMessage[];
@@ -69,7 +81,9 @@ export async function buildTestApp(engine: Engine, env: Record<string, string> =
     const res = await target.server!.inject({ method: 'POST', url: new URL(url).pathname, payload: body, headers });
     return { status: res.statusCode };
   };
-  const app = await createApp({ config, db, logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), mailTransport, paymentDeliver });
+  // Each app has its own Redis keys, so test files sharing one Redis never collide.
+  const redisKeyPrefix = `test:${schema ?? randomBytes(6).toString('hex')}:`;
+  const app = await createApp({ config, db, logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), mailTransport, paymentDeliver, redisKeyPrefix });
   target.server = app.server;
   const close = app.close;
   return Object.assign(app, {

@@ -11,17 +11,18 @@ import { client, type Call } from '../helpers/http.js';
  * cart route sends is part of its contract. Counted on PostgreSQL at the `pg` client (every
  * statement Kysely sends, `begin` and `commit` included) while one guest request runs.
  */
+// A priced cart with lines costs one more statement for the promotions engine (its candidate promotions).
 const CEILINGS = {
   createCart: 1,
-  addNewLine: 7,
-  addToExistingLine: 7,
-  setQuantity: 7,
-  removeLine: 7,
-  patchAddress: 7,
+  addNewLine: 8,
+  addToExistingLine: 8,
+  setQuantity: 8,
+  removeLine: 8,
+  patchAddress: 8,
   shippingOptions: 3,
-  patchShippingMethod: 7,
-  viewCart: 3,
-  lockForCheckout: 6,
+  patchShippingMethod: 8,
+  viewCart: 4,
+  lockForCheckout: 7,
 };
 
 if (DATABASES.includes('postgres')) {

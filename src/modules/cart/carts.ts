@@ -277,6 +277,28 @@ export async function updateDetails(deps: CartDeps, trx: Tx, cart: CartRow, body
   return { data: { cart: row, lines, method, rates }, stock };
 }
 
+/**
+ * Adds a coupon code, checked by the `validateCode` dependency inside the cart's transaction
+ * (its 4xx pass through); a code already on the cart is kept once. Throws 409
+ * CART_COUPONS_UNAVAILABLE without a validator.
+ */
+export async function addCode(deps: CartDeps, trx: Tx, cart: CartRow, code: string): Promise<Changed> {
+  if (!deps.validateCode) throw cartError('CART_COUPONS_UNAVAILABLE');
+  const stored = await deps.validateCode(trx, code, { customerId: cart.customerId, currency: cart.currency, codes: cart.codes });
+  const codes = cart.codes.includes(stored) ? cart.codes : [...cart.codes, stored];
+  const row = await trx.updateTable('cart').set({ codes, updatedAt: now }).where('id', '=', cart.id).returningAll().executeTakeFirstOrThrow();
+  return { data: await lockedCartData(trx, row) };
+}
+
+/** Removes a coupon code (compared case-insensitively). Throws 404 CART_COUPON_NOT_IN_CART. */
+export async function removeCode(trx: Tx, cart: CartRow, code: string): Promise<Changed> {
+  const wanted = code.trim().toUpperCase();
+  if (!cart.codes.some((c) => c.toUpperCase() === wanted)) throw cartError('CART_COUPON_NOT_IN_CART', { detail: `The cart does not hold ${wanted}` });
+  const codes = cart.codes.filter((c) => c.toUpperCase() !== wanted);
+  const row = await trx.updateTable('cart').set({ codes, updatedAt: now }).where('id', '=', cart.id).returningAll().executeTakeFirstOrThrow();
+  return { data: await lockedCartData(trx, row) };
+}
+
 /** The methods that apply to the cart now (its currency, shipping country and weight), with their amount. */
 export async function shippingOptions(deps: CartDeps, id: string, customerId: string | null): Promise<ShippingOption[]> {
   const { cart, lines, methods } = await visibleCart(deps, id, customerId, true);

@@ -65,6 +65,12 @@ export interface CartDeps {
   shop: Config['shop'];
   discounts?: DiscountEngine;
   /**
+   * Checks a coupon code entered on a cart and returns it as stored, or throws the promotions
+   * module's 4xx (COUPON_NOT_FOUND, COUPON_EXPIRED, …). Reads through `db`, the cart's
+   * transaction. Without it, codes cannot be entered (409 CART_COUPONS_UNAVAILABLE).
+   */
+  validateCode?: (db: Kysely<Database>, code: string, ctx: { customerId: string | null; currency: string; codes: readonly string[] }) => Promise<string>;
+  /**
    * A signed-in customer's saved address as a cart address, or null when they have none with
    * that id (the customers module's address book, wired by the app).
    */

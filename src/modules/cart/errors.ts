@@ -16,6 +16,8 @@ export const cartError = defineErrors({
   CART_SHIPPING_METHOD_NOT_FOUND: [400, 'Unknown shipping method'],
   CART_SHIPPING_METHOD_UNAVAILABLE: [409, 'Shipping method does not apply to this cart'],
   CART_ADDRESS_NOT_FOUND: [400, 'No such saved address'],
+  CART_COUPON_NOT_IN_CART: [404, 'The cart does not hold this code'],
+  CART_COUPONS_UNAVAILABLE: [409, 'Coupon codes are not accepted'],
   SHIPPING_METHOD_NOT_FOUND: [404, 'Shipping method not found'],
   SHIPPING_METHOD_INVALID: [400, 'Invalid shipping method'],
   TAX_RATE_NOT_FOUND: [404, 'Tax rate not found'],

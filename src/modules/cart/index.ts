@@ -117,6 +117,18 @@ export function createCartModule(deps: CartDeps) {
     removeItem: (cartId: string, customerId: string | null, itemId: string): Promise<PricedCart> =>
       carts.changeCart(deps, cartId, customerId, (trx, cart) => items.removeItem(trx, cart, itemId)),
 
+    /**
+     * Enters a coupon code (checked by the promotions module's `validateCode`, whose 4xx pass
+     * through: COUPON_NOT_FOUND, COUPON_EXPIRED, COUPON_USAGE_LIMIT_REACHED, …). Throws 404
+     * CART_NOT_FOUND, 409 CART_NOT_ACTIVE, CART_COUPONS_UNAVAILABLE.
+     */
+    addCode: (cartId: string, customerId: string | null, code: string): Promise<PricedCart> =>
+      carts.changeCart(deps, cartId, customerId, (trx, cart) => carts.addCode(deps, trx, cart, code)),
+
+    /** Removes a coupon code. Throws 404 CART_NOT_FOUND, CART_COUPON_NOT_IN_CART, 409 CART_NOT_ACTIVE. */
+    removeCode: (cartId: string, customerId: string | null, code: string): Promise<PricedCart> =>
+      carts.changeCart(deps, cartId, customerId, (trx, cart) => carts.removeCode(trx, cart, code)),
+
     /** Shipping methods that apply to the cart now, with their amount for it. Throws 404 CART_NOT_FOUND. */
     shippingOptions: (cartId: string, customerId: string | null) => carts.shippingOptions(deps, cartId, customerId),
 

@@ -7,6 +7,8 @@ import { IdParams, NoBody, Page, problems } from '../../platform/http/schemas.js
 import type { Cart } from './index.js';
 import {
   AddItemBody,
+  CartCodeBody,
+  CartCodeParams,
   CartItemParams,
   CartParams,
   CreateCartBody,
@@ -133,6 +135,34 @@ export const cartStoreRoutes: FastifyPluginAsyncTypebox<StoreOptions> = async (a
       schema: { tags, summary: 'Remove a line', security: optionalBearer, params: CartItemParams, response: { 200: CartReply, ...problems(401, 404, 409) } },
     },
     async (request) => cart.removeItem(request.params.id, customerIdOf(request), request.params.itemId),
+  );
+
+  app.post(
+    '/carts/:id/coupons',
+    {
+      onRequest,
+      schema: {
+        tags,
+        summary: 'Enter a coupon code',
+        description:
+          'The code is checked now: unknown → 400 COUPON_NOT_FOUND; 409 COUPON_NOT_ACTIVE, COUPON_EXPIRED, COUPON_USAGE_LIMIT_REACHED, COUPON_CUSTOMER_LIMIT_REACHED, ' +
+          'COUPON_LOGIN_REQUIRED, COUPON_NOT_APPLICABLE (currency, customer), COUPON_ONE_PER_ORDER. Whether it gives a discount depends on the cart (see `appliedPromotions`).',
+        security: optionalBearer,
+        params: CartParams,
+        body: CartCodeBody,
+        response: { 200: CartReply, ...problems(400, 401, 404, 409) },
+      },
+    },
+    async (request) => cart.addCode(request.params.id, customerIdOf(request), request.body.code),
+  );
+
+  app.delete(
+    '/carts/:id/coupons/:code',
+    {
+      onRequest,
+      schema: { tags, summary: 'Remove a coupon code', security: optionalBearer, params: CartCodeParams, response: { 200: CartReply, ...problems(401, 404, 409) } },
+    },
+    async (request) => cart.removeCode(request.params.id, customerIdOf(request), request.params.code),
   );
 
   app.get(

@@ -14,6 +14,9 @@ const Phone = Type.String({ pattern: '^\\+?[0-9 ()-]{5,32}$' });
 const Sku = Type.String({ minLength: 1, maxLength: 100, description: 'Stock keeping unit' });
 const Quantity = Type.Integer({ minimum: 1, maximum: 1_000_000, description: 'Units; the shop caps a line (CART_QUANTITY_LIMIT)' });
 
+export const CartCodeBody = Type.Object({ code: Type.String({ minLength: 1, maxLength: 64 }) }, { additionalProperties: false });
+export const CartCodeParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }), code: Type.String({ minLength: 1, maxLength: 64 }) }, { additionalProperties: false });
+
 export const CartParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) }, { additionalProperties: false });
 export const CartItemParams = Type.Object(
   { id: Type.String({ minLength: 1, maxLength: 64 }), itemId: Type.String({ minLength: 1, maxLength: 64 }) },

@@ -8,6 +8,7 @@ import * as reservations from './reservations.js';
 import type { CreateLocationBody, StockSummary, UpdateItemBody } from './schemas.js';
 import * as stock from './stock.js';
 import { restock, type RestockLine } from './restock.js';
+import { mergeReservation, transferReservation } from './transfer.js';
 
 export { inventoryMigrations, DEFAULT_LOCATION_ID } from './migrations.js';
 export { inventoryRoutes } from './routes.js';
@@ -118,6 +119,23 @@ export function createInventoryModule(deps: { db: Kysely<Database> }) {
      * INVENTORY_LOCATION_NOT_FOUND.
      */
     restock: (trx: Tx, lines: readonly RestockLine[], reference: string, reason: string): Promise<void> => restock(trx, lines, reference, reason),
+
+    /**
+     * Moves `lines` from the active reservation `fromId` into a new active reservation (returned;
+     * `reservationId` presets its id) with `reference`. Levels' `reserved` is unchanged and no
+     * level row is locked, so a flash sale's pool hands units to orders without touching the hot
+     * stock row. Throws 404 `INVENTORY_RESERVATION_NOT_FOUND`, 409
+     * `INVENTORY_RESERVATION_NOT_ACTIVE`, 409 `INVENTORY_INSUFFICIENT_STOCK` (the pool holds fewer).
+     */
+    transferReservation: (trx: Tx, fromId: string, lines: readonly reservations.ReserveLine[], reference: string, reservationId?: string): Promise<string> =>
+      transferReservation(trx, fromId, lines, reference, reservationId),
+
+    /**
+     * Moves every unit of the active reservation `fromId` back into the active reservation
+     * `intoId` (an unpaid flash order's units back to the sale) and marks `fromId` released.
+     * Levels are unchanged. Throws 404 / 409 like `release`.
+     */
+    mergeReservation: (trx: Tx, fromId: string, intoId: string): Promise<void> => mergeReservation(trx, fromId, intoId),
 
     /** A reservation with its lines (location codes). Throws 404 `INVENTORY_RESERVATION_NOT_FOUND`. */
     getReservation: (db: Kysely<Database>, reservationId: string): Promise<reservations.Reservation> => reservations.getReservation(db, reservationId),

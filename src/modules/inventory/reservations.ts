@@ -153,7 +153,9 @@ async function lockActive(trx: Tx, reservationId: string) {
     .orderBy('sku')
     .orderBy('locationId')
     .execute();
-  // Take the level locks in the global (sku, location) order before changing any of them.
+  // Take the level locks in the global (sku, location) order before changing any of them. A
+  // reservation may hold no lines (a flash sale's pool that sold everything).
+  if (lines.length === 0) return { lines, levels: [] };
   const levels = await trx
     .selectFrom('inventoryLevel')
     .select(['sku', 'locationId', 'onHand'])

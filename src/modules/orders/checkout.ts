@@ -93,6 +93,8 @@ export async function checkout(deps: OrderDeps, input: CheckoutInput): Promise<C
       });
       throw orderError('ORDER_OUT_OF_STOCK', { detail: `Out of stock: ${reserved.shortages.map((s) => s.sku).join(', ')}`, fields });
     }
+    // Counted in this transaction under the promotions' row locks: a limit reached meanwhile is a 409 and undoes it all.
+    await deps.promotions?.recordUsage(trx, { orderId, customerId, currency: cart.currency, total: cart.total, applied: cart.appliedPromotions, codes: cart.codes });
 
     const ctx = await deps.catalog.priceContext(cart.currency);
     const order = await trx

@@ -66,6 +66,23 @@ export interface OrderDeps {
   customers: { get(customerId: string): Promise<{ email: string }> };
   audit: Audit;
   config: Config['orders'] & { publicUrl: string };
+  /**
+   * Called inside `cancelInTx` before the order's stock is released, in its transaction (flash
+   * sales move an unpaid order's units back to the sale here). Registered with `orders.onCancel`.
+   */
+  cancelHooks?: CancelHook[];
+  /**
+   * Promotion usage (the promotions module, wired by the app): counted in checkout's
+   * transaction, re-checking limits under lock (a 409 rolls the checkout back), and released
+   * when an unpaid order is cancelled.
+   */
+  promotions?: {
+    recordUsage(
+      trx: Tx,
+      input: { orderId: string; customerId: string | null; currency: string; total: number; applied: CheckoutCart['appliedPromotions']; codes: string[] },
+    ): Promise<void>;
+    releaseUsage(trx: Tx, orderId: string): Promise<void>;
+  };
 }
 
 /** Who changes an order, for its history and the audit log. */
@@ -79,3 +96,6 @@ export interface OrderActor {
 export type Viewer = { kind: 'customer'; customerId: string } | { kind: 'guest'; token: string } | { kind: 'staff' };
 
 export const SYSTEM: OrderActor = { type: 'system', id: null };
+
+/** Runs inside an order's cancellation, after the row is locked and before stock is released. */
+export type CancelHook = (trx: Tx, order: { id: string; status: string; reservationId: string | null }) => Promise<void>;

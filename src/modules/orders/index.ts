@@ -4,7 +4,8 @@ import { newId } from '../../platform/ids.js';
 import { createPoller } from '../../platform/poller.js';
 import type { Logger } from 'pino';
 import { checkout, type CheckoutInput } from './checkout.js';
-import type { OrderActor, OrderDeps, Viewer } from './deps.js';
+import type { CancelHook, OrderActor, OrderDeps, Viewer } from './deps.js';
+import { placeDirectOrder, type DirectOrderInput } from './direct.js';
 import { orderError } from './errors.js';
 import * as lifecycle from './lifecycle.js';
 import { addNote, listOrders } from './queries.js';
@@ -17,9 +18,12 @@ import { buildOrderView, findVisible, loadOrderView, type OrderRow } from './vie
 export { orderMigrations } from './migrations.js';
 export { orderStoreRoutes, orderAdminRoutes } from './routes.js';
 export { orderError } from './errors.js';
+export { hasPlacedOrder } from './queries.js';
 export { OrderSchema, OrderSummarySchema } from './schemas.js';
 export type { OrderView, OrderLineView } from './schemas.js';
 export type { CartPort, CheckoutCart, OrderActor, OrderDeps, Viewer } from './deps.js';
+export type { CancelHook } from './deps.js';
+export type { DirectOrderInput, DirectOrderLine } from './direct.js';
 export type { PaymentOutcome } from './lifecycle.js';
 export type { OrderStatus } from './tables.js';
 
@@ -42,7 +46,10 @@ export interface PayableOrder {
  * returns, notes, and the clock that cancels unpaid orders and closes delivered ones. Payments
  * report captures and refunds through `applyPayment` / `applyRefund` inside their transactions.
  */
-export function createOrdersModule(deps: OrderDeps & { log: Logger }) {
+export function createOrdersModule(moduleDeps: OrderDeps & { log: Logger }) {
+  // Hooks registered later (`onCancel`) join the deps every cancellation sees.
+  const cancelHooks: CancelHook[] = [...(moduleDeps.cancelHooks ?? [])];
+  const deps = { ...moduleDeps, cancelHooks };
   const view = async (row: OrderRow, staff = false, accessToken?: string | null): Promise<OrderView> => {
     const v = await loadOrderView(deps.db, row, { staff });
     return accessToken ? { ...v, accessToken } : v;
@@ -132,6 +139,19 @@ export function createOrdersModule(deps: OrderDeps & { log: Logger }) {
       return lines.map((l) => ({ lineId: l.id, sku: l.sku, productId: l.productId, eligible }));
     },
 
+    /**
+     * Writes a `pending_payment` order from priced lines without a cart, inside the caller's
+     * transaction (flash sales). The units must already be reserved under `reservationId`.
+     * Free shipping, no tax; publishes `order.placed`. Throws 400 ORDER_INVALID_LINES.
+     */
+    placeDirectOrder: (trx: Tx, input: DirectOrderInput) => placeDirectOrder(deps, trx, input),
+    /**
+     * Registers a hook every cancellation runs in its transaction, after locking the order and
+     * before releasing its stock (see `CancelHook`).
+     */
+    onCancel(hook: CancelHook): void {
+      cancelHooks.push(hook);
+    },
     /** One pass of the order clock (tests and CLI); the background loop runs it periodically. */
     sweep: () => sweepOrders(deps),
     startSweeper: poller.start,

@@ -97,6 +97,8 @@ export async function cancelInTx(deps: OrderDeps, trx: Tx, order: OrderRow, acto
     throw orderError('ORDER_INVALID_TRANSITION', { detail: 'Shipped orders cannot be cancelled; request a return instead' });
   }
   assertTransition(order.status, 'cancelled');
+  // A hook may take the units back first (a flash sale's pool); the reservation is then released.
+  for (const hook of deps.cancelHooks ?? []) await hook(trx, order);
   if (order.reservationId) {
     const reservation = await deps.inventory.getReservation(trx, order.reservationId);
     if (reservation.status === 'active') await deps.inventory.release(trx, order.reservationId);
@@ -104,6 +106,8 @@ export async function cancelInTx(deps: OrderDeps, trx: Tx, order: OrderRow, acto
       await deps.inventory.restock(trx, reservation.lines, order.id, 'order cancelled');
     }
   }
+  // An order cancelled before payment gives its promotion uses (and campaign spend) back.
+  if (order.paymentStatus === 'unpaid') await deps.promotions?.releaseUsage(trx, order.id);
   const refundDue = order.paidTotal - order.refundedTotal;
   const updated = await transition(trx, order, 'cancelled', actor, {
     note: reason,

@@ -32,3 +32,9 @@ export async function countByStatus(db: Kysely<Database>): Promise<Record<string
   const rows = await db.selectFrom('orders').select(['status', sql<number>`count(*)::int`.as('n')]).groupBy('status').execute();
   return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
 }
+
+/** Whether the customer has an order that was not cancelled (a "first order" promotion checks it). */
+export async function hasPlacedOrder(db: Kysely<Database>, customerId: string): Promise<boolean> {
+  const row = await db.selectFrom('orders').select('id').where('customerId', '=', customerId).where('status', '!=', 'cancelled').limit(1).executeTakeFirst();
+  return row !== undefined;
+}
