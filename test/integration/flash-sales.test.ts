@@ -168,7 +168,8 @@ for (const engine of DATABASES) {
 
     test('rate limit per customer → 429 with Retry-After', async () => {
       await s.product('FS-RATE', { cny: 100, stock: 5 });
-      const sale = await f.sale('FS-RATE', { quantity: 1, limit: 1 });
+      // Units left, so every attempt after the first is counted (a sold-out sale is refused before counting).
+      const sale = await f.sale('FS-RATE', { quantity: 3, limit: 1 });
       const [a] = await f.customers(1, 'rate');
       const results = [];
       for (let i = 0; i < 21; i++) results.push(await f.buy(sale.id, a!.token));

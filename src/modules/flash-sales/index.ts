@@ -2,7 +2,7 @@ import type { DomainEvent } from '../../platform/events/index.js';
 import { createPoller } from '../../platform/poller.js';
 import type { Tx } from '../../platform/db/index.js';
 import type { FlashSaleDeps } from './deps.js';
-import { createHotCache, limitRate, purchase } from './purchase.js';
+import { createHotCache, limitRate, purchase, refuseIfSoldOut } from './purchase.js';
 import type { CreateFlashSaleBody, UpdateFlashSaleBody } from './schemas.js';
 import { cancelSale, createSale, findSale, loadCounters, PURCHASE_RELEASED, releaseOnCancel, sweepSales, toView, updateSale } from './service.js';
 import type { FlashSaleStatus } from './tables.js';
@@ -66,12 +66,20 @@ export function createFlashSalesModule(deps: FlashSaleDeps & { sweepIntervalMs?:
         return { id: v.id, sku: v.sku, title: o?.title ?? null, image: o?.image ?? null, price: v.price, currency: v.currency, quantity: v.quantity, remaining: v.remaining, startsAt: v.startsAt, endsAt: v.endsAt, perCustomerLimit: v.perCustomerLimit, status: v.status as 'scheduled' | 'live' };
       });
     },
+    /**
+     * Refuses at once (409 FLASH_SALE_SOLD_OUT) while this process found the sale sold out in
+     * the last moment, before any rate counting or round trip: the crowd after the last unit.
+     */
+    refuseIfSoldOut: (saleId: string) => refuseIfSoldOut(cache, saleId),
     /** Counts a purchase attempt; 429 FLASH_SALE_RATE_LIMITED (Retry-After) past the per-customer or per-IP rate. */
     limitRate: (customerId: string, ip: string) => limitRate(deps, customerId, ip),
     /** Buys units of a live sale (see purchase.ts). 404, 409 FLASH_SALE_NOT_ACTIVE / SOLD_OUT / LIMIT_REACHED. */
     purchase: (saleId: string, customerId: string, quantity: number) => purchase(deps, cache, saleId, customerId, quantity),
     /** The orders module's cancel hook (register with `orders.onCancel`): unpaid flash orders give their units back. */
-    onOrderCancel: (trx: Tx, order: { id: string; status: string; reservationId: string | null }) => releaseOnCancel(deps, trx, order),
+    async onOrderCancel(trx: Tx, order: { id: string; status: string; reservationId: string | null }): Promise<void> {
+      await releaseOnCancel(deps, trx, order);
+      cache.clearSoldOut();
+    },
     /** Event subscriptions for app.ts: released purchases give their units back in Redis (idempotent per order). */
     subscriptions(): [string, (event: DomainEvent) => Promise<void>][] {
       return [
@@ -80,6 +88,7 @@ export function createFlashSalesModule(deps: FlashSaleDeps & { sweepIntervalMs?:
           async (event) => {
             const p = event.payload as { saleId: string; customerId: string; orderId: string; quantity: number };
             if (deps.redis) await deps.redis.giveBack(p.saleId, p.customerId, p.quantity, p.orderId);
+            cache.clearSoldOut();
           },
         ],
       ];

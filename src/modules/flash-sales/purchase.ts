@@ -6,9 +6,15 @@ import type { FlashSaleDeps, SaleRow, SkuInfo } from './deps.js';
 import { flashSaleError } from './errors.js';
 import { findSale, loadCounters, sweepSales } from './service.js';
 
+/** How long a process keeps refusing a sale it found sold out before asking again. */
+const SOLD_OUT_NOTE_MS = 250;
+
 /** Sale rows and SKU descriptions read on the hot path, per process, for a moment. */
 export function createHotCache(ttlMs: number) {
   const sales = new Map<string, { at: number; row: Promise<SaleRow> }>();
+  // Sales this process just found sold out, until when: the crowd after the last unit is turned
+  // away without a round trip. Units can come back (abandoned orders), so the note is brief.
+  const soldOut = new Map<string, number>();
   const skus = new Map<string, { at: number; info: Promise<SkuInfo | null> }>();
   return {
     sale(deps: FlashSaleDeps, id: string): Promise<SaleRow> {
@@ -31,6 +37,21 @@ export function createHotCache(ttlMs: number) {
     forget(id: string): void {
       sales.delete(id);
     },
+    markSoldOut(id: string): void {
+      soldOut.set(id, Date.now() + SOLD_OUT_NOTE_MS);
+    },
+    /** Units came back (an abandoned order): stop refusing without asking. */
+    clearSoldOut(): void {
+      soldOut.clear();
+    },
+    /** True while this process recently saw the sale sold out. */
+    seemsSoldOut(id: string): boolean {
+      const until = soldOut.get(id);
+      if (until === undefined) return false;
+      if (until > Date.now()) return true;
+      soldOut.delete(id);
+      return false;
+    },
   };
 }
 export type HotCache = ReturnType<typeof createHotCache>;
@@ -39,6 +60,11 @@ export type HotCache = ReturnType<typeof createHotCache>;
  * Counts one purchase attempt per customer and per IP in a fixed window (Redis, else
  * PostgreSQL); 429 FLASH_SALE_RATE_LIMITED with Retry-After beyond the configured rates.
  */
+/** 409 FLASH_SALE_SOLD_OUT at once while this process recently saw the sale sold out. */
+export function refuseIfSoldOut(cache: HotCache, saleId: string): void {
+  if (cache.seemsSoldOut(saleId)) throw flashSaleError('FLASH_SALE_SOLD_OUT', { detail: 'No units left' });
+}
+
 export async function limitRate(deps: FlashSaleDeps, customerId: string, ip: string): Promise<void> {
   const window = deps.config.rateWindowSeconds;
   let verdicts: { hits: number; max: number; retry: number }[];
@@ -110,7 +136,10 @@ export async function purchase(deps: FlashSaleDeps, cache: HotCache, saleId: str
       await loadCounters(deps, sale, false);
       left = await deps.redis.buy(sale.id, customerId, quantity, sale.perCustomerLimit);
     }
-    if (left === -1) throw flashSaleError('FLASH_SALE_SOLD_OUT', { detail: 'No units left' });
+    if (left === -1) {
+      cache.markSoldOut(sale.id);
+      throw flashSaleError('FLASH_SALE_SOLD_OUT', { detail: 'No units left' });
+    }
     if (left === -2) throw flashSaleError('FLASH_SALE_LIMIT_REACHED', { detail: `At most ${sale.perCustomerLimit} per customer` });
     if (left < 0) throw new Error(`flash sale counters for ${sale.id} could not be loaded`);
     try {
@@ -124,6 +153,7 @@ export async function purchase(deps: FlashSaleDeps, cache: HotCache, saleId: str
   // Without Redis, a cheap unlocked read turns most of the crowd away once the sale is sold out.
   const fresh = await findSale(deps.db, sale.id);
   if (fresh.status !== 'live') throw notActive(fresh);
+  if (fresh.sold >= fresh.quantity) cache.markSoldOut(fresh.id);
   if (fresh.sold + quantity > fresh.quantity) throw flashSaleError('FLASH_SALE_SOLD_OUT', { detail: 'No units left' });
   return purchaseInDb(deps, cache, fresh, customerId, quantity);
 }

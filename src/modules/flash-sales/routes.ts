@@ -83,6 +83,7 @@ export const flashSaleStoreRoutes: FastifyPluginAsyncTypebox<Options> = async (a
     },
     async (request, reply) => {
       const { customerId } = customerOf(request);
+      flashSales.refuseIfSoldOut(request.params.id);
       await flashSales.limitRate(customerId, request.ip);
       return reply.code(201).send(await flashSales.purchase(request.params.id, customerId, request.body.quantity));
     },
