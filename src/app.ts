@@ -50,6 +50,7 @@ import { createReviewsModule, reviewAdminRoutes, reviewMigrations, reviewStoreRo
 import { createPoller } from './platform/poller.js';
 import { Redis } from 'ioredis';
 import { createFlashRedis, createFlashSalesModule, flashSaleAdminRoutes, flashSaleMigrations, flashSaleStoreRoutes } from './modules/flash-sales/index.js';
+import { createRecommendationsModule, recommendationMigrations, recsEventRoutes } from './modules/recommendations/index.js';
 
 /** Every migration, in the order the modules depend on each other. */
 export const MIGRATIONS: readonly MigrationSet[] = [
@@ -69,6 +70,7 @@ export const MIGRATIONS: readonly MigrationSet[] = [
   paymentMigrations,
   reviewMigrations,
   flashSaleMigrations,
+  recommendationMigrations,
 ];
 
 /** Paths whose values never reach a log line. */
@@ -83,6 +85,14 @@ export const REDACT_PATHS = [
   '*.token',
   '*.tokenHash',
 ];
+
+/** Query parameters whose values never reach a log line. */
+const SECRET_QUERY = /([?&](?:token|access_token|key|secret|password)=)[^&#]*/gi;
+
+/** The request as logged: method, path and query with secrets masked, host, client address. */
+export function serializeRequest(req: { method?: string; url?: string; host?: string; ip?: string }) {
+  return { method: req.method, url: req.url?.replace(SECRET_QUERY, '$1[redacted]'), host: req.host, remoteAddress: req.ip };
+}
 
 export function createLogger(config: Config): Logger {
   return pino({ level: config.log.level, redact: { paths: REDACT_PATHS, censor: '[redacted]' } });
@@ -108,7 +118,8 @@ export interface AppOptions {
 export async function createApp(options: AppOptions) {
   const { config, db: database } = options;
   const db = database.db;
-  const log = options.logger ?? createLogger(config);
+  // Request lines never carry tokens from query strings (guest order links carry one).
+  const log = (options.logger ?? createLogger(config)).child({}, { serializers: { req: serializeRequest } });
 
   await runMigrations(db, MIGRATIONS);
 
@@ -213,6 +224,22 @@ export async function createApp(options: AppOptions) {
     },
   });
 
+  // Recommendations: behaviour events from storefronts and paid orders.
+  const recommendations = createRecommendationsModule({
+    db,
+    log: log.child({ component: 'recommendations' }),
+    resolveSkus: async (skus) => new Map([...(await catalog.lookupSkus(db, skus, config.shop.defaultCurrency, config.shop.defaultLocale)).values()].map((o) => [o.sku, o.productId])),
+  });
+  for (const [name, handler] of recommendations.subscriptions()) dispatcher.subscribe(name, 'recommendations', handler);
+  // Raw events past the retention age are folded into daily counts.
+  const recsCompactor = createPoller(
+    async () => {
+      await recommendations.compactExpired();
+      return false;
+    },
+    { pollMs: 3_600_000, log, what: 'recommendation events compaction' },
+  );
+
   const authenticate: Authenticate = async (token) => {
     const session = await auth.resolveSession(token);
     if (!session) return null;
@@ -304,6 +331,7 @@ export async function createApp(options: AppOptions) {
   await server.register(promotionStoreRoutes, { prefix: '/store', promotions, guards });
   await server.register(flashSaleAdminRoutes, { prefix: '/admin', flashSales, guards });
   await server.register(flashSaleStoreRoutes, { prefix: '/store', flashSales, guards });
+  await server.register(recsEventRoutes, { prefix: '/store', recommendations, authenticate });
   await server.ready();
 
   return {
@@ -313,13 +341,14 @@ export async function createApp(options: AppOptions) {
     log,
     dispatcher,
     jobs,
-    modules: { promotions, auth, audit, customers, staff, inventory, catalog, search, cart, orders, payments, reviews, flashSales },
+    modules: { promotions, auth, audit, customers, staff, inventory, catalog, search, cart, orders, payments, reviews, flashSales, recommendations },
     /** Starts the background loops: outbox delivery, jobs, the order clock, the payment status sweep. */
     startBackground(): void {
       dispatcher.start();
       jobs.start();
       orders.startSweeper();
       paymentSweeper.start();
+      recsCompactor.start();
       // Redis is never the only record: a restart reloads live sales' counters from the database.
       flashSales.rebuildCounters(true).catch((err: unknown) => log.error({ err }, 'flash sale counters not rebuilt'));
       flashSales.startSweeper();
@@ -331,6 +360,7 @@ export async function createApp(options: AppOptions) {
       for (let waited = 0; inFlight > 0 && waited < 20_000; waited += 10) await new Promise((r) => setTimeout(r, 10));
       await orders.stopSweeper();
       await paymentSweeper.stop();
+      await recsCompactor.stop();
       await flashSales.stopSweeper();
       await jobs.stop();
       await dispatcher.stop();

@@ -1,0 +1,30 @@
+import { sql, type Kysely } from 'kysely';
+import type { Database } from '../../platform/db/index.js';
+
+/**
+ * A fixed one-minute window of events per session, counted in PostgreSQL so it holds across
+ * every API process: one upsert per batch for all its sessions. A refused batch still counts
+ * (the window measures what a client sends), so a client over its quota waits for the next
+ * window. Rows of past windows are reused, never piled up: one row per session.
+ */
+export function createSessionLimiter(db: Kysely<Database>, perMinute: number, now: () => number = Date.now) {
+  return {
+    /** Counts `wanted` events per session; null when all fit, else the seconds until the window ends. */
+    async take(wanted: ReadonlyMap<string, number>): Promise<number | null> {
+      if (wanted.size === 0) return null;
+      const t = now();
+      const window = Math.floor(t / 60_000);
+      const { rows } = await sql<{ events: number }>`
+        insert into recs_rate (session_id, window_start, events)
+        select s, ${window}::bigint, n from unnest(${[...wanted.keys()]}::text[], ${[...wanted.values()]}::int[]) as w(s, n)
+        on conflict (session_id) do update set
+          events = case when recs_rate.window_start = excluded.window_start then recs_rate.events + excluded.events else excluded.events end,
+          window_start = excluded.window_start
+        returning events`.execute(db);
+      if (rows.every((r) => Number(r.events) <= perMinute)) return null;
+      return Math.max(1, Math.ceil(((window + 1) * 60_000 - t) / 1000));
+    },
+  };
+}
+
+export type SessionLimiter = ReturnType<typeof createSessionLimiter>;
