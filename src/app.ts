@@ -50,7 +50,7 @@ import { createReviewsModule, reviewAdminRoutes, reviewMigrations, reviewStoreRo
 import { createPoller } from './platform/poller.js';
 import { Redis } from 'ioredis';
 import { createFlashRedis, createFlashSalesModule, flashSaleAdminRoutes, flashSaleMigrations, flashSaleStoreRoutes } from './modules/flash-sales/index.js';
-import { createRecommendationsModule, recommendationMigrations, recsEventRoutes } from './modules/recommendations/index.js';
+import { createRecommendationsModule, recommendationMigrations, recsEventRoutes, recsServingRoutes } from './modules/recommendations/index.js';
 
 /** Every migration, in the order the modules depend on each other. */
 export const MIGRATIONS: readonly MigrationSet[] = [
@@ -229,6 +229,71 @@ export async function createApp(options: AppOptions) {
     db,
     log: log.child({ component: 'recommendations' }),
     resolveSkus: async (skus) => new Map([...(await catalog.lookupSkus(db, skus, config.shop.defaultCurrency, config.shop.defaultLocale)).values()].map((o) => [o.sku, o.productId])),
+    // Serving reads products, stock and carts only through these.
+    cards: async (productIds, currency) => {
+      if (productIds.length === 0) return new Map();
+      const cur = currency && config.shop.currencies.includes(currency) ? currency : config.shop.defaultCurrency;
+      const rows = await db
+        .selectFrom('catalogProduct as p')
+        .leftJoin('catalogProductPrice as pp', (j) => j.onRef('pp.productId', '=', 'p.id').on('pp.currency', '=', cur))
+        .select((eb) => [
+          'p.id',
+          'p.handle',
+          'p.title',
+          'p.status',
+          'p.images',
+          'pp.minAmount',
+          eb
+            .exists(
+              eb
+                .selectFrom('catalogVariant as v')
+                .innerJoin('inventorySkuAvailability as a', 'a.sku', 'v.sku')
+                .select('v.id')
+                .whereRef('v.productId', '=', 'p.id')
+                .where((w) => w.or([w('a.available', '>', 0), w('a.allowBackorder', '=', true)])),
+            )
+            .as('inStock'),
+        ])
+        .where('p.id', 'in', [...productIds])
+        .execute();
+      return new Map(
+        rows.map((r) => {
+          const image = [...(r.images ?? [])].sort((a, b) => a.position - b.position)[0];
+          return [
+            r.id,
+            {
+              handle: r.handle,
+              title: r.title,
+              price: r.minAmount === null ? null : { amount: Number(r.minAmount), currency: cur },
+              image: image ? { url: image.url, alt: image.alt ?? null } : null,
+              inStock: Boolean(r.inStock),
+              published: r.status === 'published',
+            },
+          ];
+        }),
+      );
+    },
+    productIdByHandle: (handle) => catalog.productIdByHandle(handle),
+    cartProducts: async (cartId) => {
+      try {
+        return (await cart.get(db, cartId)).items.map((i) => i.productId);
+      } catch (err) {
+        if ((err as { code?: unknown }).code === 'CART_NOT_FOUND') return null;
+        throw err;
+      }
+    },
+    bestSellers: async (limit) =>
+      (
+        await db
+          .selectFrom('catalogProduct')
+          .select('id')
+          .where('status', '=', 'published')
+          .where('salesCount', '>', 0)
+          .orderBy('salesCount', 'desc')
+          .orderBy('id', 'desc')
+          .limit(limit)
+          .execute()
+      ).map((r) => r.id),
   });
   for (const [name, handler] of recommendations.subscriptions()) dispatcher.subscribe(name, 'recommendations', handler);
   // Raw events past the retention age are folded into daily counts.
@@ -238,6 +303,14 @@ export async function createApp(options: AppOptions) {
       return false;
     },
     { pollMs: 3_600_000, log, what: 'recommendation events compaction' },
+  );
+  // Serving models: rebuilt from the events at start and every 10 minutes, in memory.
+  const recsTrainer = createPoller(
+    async () => {
+      await recommendations.train();
+      return false;
+    },
+    { pollMs: 600_000, log, what: 'recommendation training' },
   );
 
   const authenticate: Authenticate = async (token) => {
@@ -332,6 +405,7 @@ export async function createApp(options: AppOptions) {
   await server.register(flashSaleAdminRoutes, { prefix: '/admin', flashSales, guards });
   await server.register(flashSaleStoreRoutes, { prefix: '/store', flashSales, guards });
   await server.register(recsEventRoutes, { prefix: '/store', recommendations, authenticate });
+  await server.register(recsServingRoutes, { prefix: '/store', recommendations, authenticate });
   await server.ready();
 
   return {
@@ -349,6 +423,7 @@ export async function createApp(options: AppOptions) {
       orders.startSweeper();
       paymentSweeper.start();
       recsCompactor.start();
+      recsTrainer.start();
       // Redis is never the only record: a restart reloads live sales' counters from the database.
       flashSales.rebuildCounters(true).catch((err: unknown) => log.error({ err }, 'flash sale counters not rebuilt'));
       flashSales.startSweeper();
@@ -361,6 +436,7 @@ export async function createApp(options: AppOptions) {
       await orders.stopSweeper();
       await paymentSweeper.stop();
       await recsCompactor.stop();
+      await recsTrainer.stop();
       await flashSales.stopSweeper();
       await jobs.stop();
       await dispatcher.stop();

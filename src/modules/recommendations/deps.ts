@@ -8,6 +8,17 @@ export interface RecommendationsDeps {
   log: Logger;
   /** SKU → product id for the given SKUs, in one query (the catalog's); unknown SKUs absent. */
   resolveSkus: (skus: readonly string[]) => Promise<ReadonlyMap<string, string>>;
+  /**
+   * Serving: product ids → what a recommendation card shows, in ONE call (the catalog's and
+   * inventory's read). Ids of unknown products are absent from the map.
+   */
+  cards?: (productIds: readonly string[], currency?: string, locale?: string) => Promise<ReadonlyMap<string, ProductCard>>;
+  /** Serving: the id of the published product with this handle, or null. */
+  productIdByHandle?: (handle: string) => Promise<string | null>;
+  /** Serving: the product ids in a cart, or null for an unknown cart. */
+  cartProducts?: (cartId: string) => Promise<readonly string[] | null>;
+  /** Serving: the catalog's best sellers (published), best first — the last fallback of a new shop. */
+  bestSellers?: (limit: number) => Promise<readonly string[]>;
   limits?: Partial<RecsLimits>;
   /** The clock (tests move it). */
   now?: () => Date;
@@ -27,4 +38,14 @@ export const DEFAULT_RECS_LIMITS: RecsLimits = { eventsPerMinute: 600, retention
 /** Who sent a batch: a signed-in customer, or nobody (anonymous storefront session). */
 export interface EventViewer {
   customerId: string | null;
+}
+
+/** What serving needs to show (and filter) a recommended product. */
+export interface ProductCard {
+  handle: string;
+  title: string;
+  price: { amount: number; currency: string } | null;
+  image: { url: string; alt: string | null } | null;
+  inStock: boolean;
+  published: boolean;
 }

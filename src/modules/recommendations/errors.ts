@@ -3,6 +3,8 @@ import { defineErrors } from '../../platform/errors.js';
 /** Errors that fail a whole request. */
 export const recsError = defineErrors({
   RECS_RATE_LIMITED: [429, 'Too many events from this session'],
+  RECS_PRODUCT_NOT_FOUND: [404, 'Product not found'],
+  RECS_CART_NOT_FOUND: [404, 'Cart not found'],
 });
 
 /** Why one event of a batch was rejected (the batch itself is still accepted: 202). */

@@ -5,12 +5,15 @@ import { ingestEvents } from './ingest.js';
 import { createSessionLimiter } from './rate-limit.js';
 import { compactEvents, customerEvents, forgetCustomer, recordOrderPurchases } from './retention.js';
 import type { EventInput, IngestResult } from './schemas.js';
+import { createServing, DEFAULT_SERVING_LIMITS } from './serving.js';
 
 export { recommendationMigrations } from './migrations.js';
 export { recsEventRoutes } from './routes.js';
+export { recsServingRoutes } from './serving-routes.js';
+export { DEFAULT_SERVING_LIMITS, trainModels, type RecItem, type RecReason, type ServeOptions, type ServingLimits } from './serving.js';
 export { recsError, RECS_REJECTION, type RecsRejectionCode } from './errors.js';
 export { RECS_FOLLOWED_EVENTS, type CustomerDeletedPayload, type OrderPaidPayload } from './events.js';
-export { DEFAULT_RECS_LIMITS, type EventViewer, type RecommendationsDeps, type RecsLimits } from './deps.js';
+export { DEFAULT_RECS_LIMITS, type EventViewer, type ProductCard, type RecommendationsDeps, type RecsLimits } from './deps.js';
 export { MAX_BATCH, type EventInput, type IngestResult, type Rejection } from './schemas.js';
 export type { RecsEventType } from './tables.js';
 /** The pure model code (popularity, co-occurrence, sequential, session kNN, co-purchase), for the service and offline evaluation. */
@@ -25,8 +28,24 @@ export function createRecommendationsModule(deps: RecommendationsDeps) {
   const limits = { ...DEFAULT_RECS_LIMITS, ...deps.limits };
   const limiter = createSessionLimiter(deps.db, limits.eventsPerMinute, () => (deps.now?.() ?? new Date()).getTime());
   const now = () => deps.now?.() ?? new Date();
+  const serving = createServing(deps, DEFAULT_SERVING_LIMITS, now);
   return {
     limits,
+    /**
+     * Rebuilds every serving model from the last 90 days of events (at most 500k, the latest) and
+     * swaps them in. Until the first run, every answer comes from the fallbacks.
+     */
+    train: serving.train,
+    /** When the models in use were trained, from how many events, over how many products. */
+    modelStatus: serving.status,
+    /** Similar products (co-viewed in sessions), then trending. 404 RECS_PRODUCT_NOT_FOUND. */
+    similar: serving.similar,
+    /** Bought with this product, then trending. 404 RECS_PRODUCT_NOT_FOUND. */
+    boughtTogether: serving.boughtTogether,
+    /** Bought with the cart's products, none in the cart. 404 RECS_CART_NOT_FOUND. */
+    forCart: serving.forCart,
+    /** "For you" from the customer's or session's latest items, never one of them. */
+    forYou: serving.forYou,
     /**
      * Stores a batch of storefront events for `viewer` (a signed-in customer or anonymous) with one
      * multi-row INSERT, and links the batch's sessions to the customer when there is one (their
