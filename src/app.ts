@@ -282,6 +282,7 @@ export async function createApp(options: AppOptions) {
         throw err;
       }
     },
+    relatedProducts: (productId, limit) => catalog.relatedProducts(productId, limit),
     bestSellers: async (limit) =>
       (
         await db

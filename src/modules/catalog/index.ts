@@ -67,6 +67,29 @@ export function createCatalogModule(deps: CatalogDeps) {
      * transaction as `db` to read inside it. Throws 400 CATALOG_UNKNOWN_CURRENCY.
      */
     lookupSkus: (db: Kysely<Database>, skus: readonly string[], currency: string, locale: string) => lookupSkus(deps, db, skus, currency, locale),
+    /**
+     * Published products most like this one by content: sharing more of its categories first,
+     * then the same brand, then best sellers. For recommendations when behaviour is thin.
+     */
+    async relatedProducts(productId: string, limit: number): Promise<string[]> {
+      const { rows } = await sql<{ id: string }>`
+        with anchor as (select brand from catalog_product where id = ${productId}),
+        shared as (
+          select pc2.product_id, count(*) as n
+          from catalog_product_category pc1
+          join catalog_product_category pc2 on pc2.category_id = pc1.category_id and pc2.product_id <> pc1.product_id
+          where pc1.product_id = ${productId}
+          group by pc2.product_id
+          order by n desc
+          limit 500)
+        select p.id from catalog_product p
+        left join shared s on s.product_id = p.id
+        where p.status = 'published' and p.id <> ${productId}
+          and (s.n is not null or (p.brand is not null and p.brand = (select brand from anchor)))
+        order by coalesce(s.n, 0) desc, (p.brand is not distinct from (select brand from anchor)) desc, p.sales_count desc, p.id desc
+        limit ${limit}`.execute(deps.db);
+      return rows.map((r) => r.id);
+    },
     /** The id of the published product with this handle, or null. */
     async productIdByHandle(handle: string): Promise<string | null> {
       const row = await deps.db.selectFrom('catalogProduct').select('id').where('handle', '=', handle).where('status', '=', 'published').executeTakeFirst();

@@ -19,6 +19,8 @@ export interface RecommendationsDeps {
   cartProducts?: (cartId: string) => Promise<readonly string[] | null>;
   /** Serving: the catalog's best sellers (published), best first — the last fallback of a new shop. */
   bestSellers?: (limit: number) => Promise<readonly string[]>;
+  /** Serving: products like this one by content (categories, brand), for items with little history. */
+  relatedProducts?: (productId: string, limit: number) => Promise<readonly string[]>;
   limits?: Partial<RecsLimits>;
   /** The clock (tests move it). */
   now?: () => Date;

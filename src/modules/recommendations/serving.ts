@@ -238,15 +238,20 @@ export function createServing(deps: RecommendationsDeps, limits: ServingLimits, 
     /** When the models in use were trained and from how many events (epoch / 0 before the first run). */
     status: () => ({ trainedAt: models.trainedAt, events: models.events, items: models.similar.items.ids.length }),
 
-    /** "Similar": co-viewed / co-bought in the same sessions, then trending. 404 for an unknown handle. */
+    /**
+     * "Similar": co-viewed / co-bought in the same sessions, then products like it by content
+     * (categories, brand), then trending. 404 for an unknown handle.
+     */
     async similar(handle: string, opts: ServeOptions): Promise<RecItem[]> {
       const id = await productId(handle);
-      const nb = topNeighbours(models.similar, id, opts.limit * 3 + 10, [id]);
-      return present(
-        nb.map((n) => ({ productId: n.item, reason: 'similar_to' as const })),
-        new Set([id]),
-        opts,
-      );
+      const want = opts.limit * 3 + 10;
+      const nb = topNeighbours(models.similar, id, want, [id]);
+      const candidates = nb.map((n) => ({ productId: n.item, reason: 'similar_to' as const }));
+      // Little behaviour about this item yet: products like it by content come before trending.
+      if (candidates.length < want && deps.relatedProducts) {
+        for (const related of await deps.relatedProducts(id, want)) candidates.push({ productId: related, reason: 'similar_to' });
+      }
+      return present(candidates, new Set([id]), opts);
     },
 
     /** "Bought together": co-purchases, then trending. 404 for an unknown handle. */
