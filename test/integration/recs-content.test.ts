@@ -46,5 +46,16 @@ for (const engine of DATABASES) {
       );
       assert.ok(res.body.items.slice(2).every((i: { reason: string; handle: string }) => i.reason === 'trending' || i.handle === 'beanie'));
     });
+
+    test('a batch is accepted as {events: [...]} or as the bare array', async () => {
+      const http = client(app.server);
+      const one = { type: 'search', query: 'hat', sessionId: 'bare-1' };
+      const wrapped = await http.post('/store/events', { events: [one] });
+      const bare = await http.post('/store/events', [one, { type: 'teleport', sessionId: 'bare-1' }]);
+      assert.equal(wrapped.status, 202, JSON.stringify(wrapped.body));
+      assert.equal(bare.status, 202, JSON.stringify(bare.body));
+      assert.equal(bare.body.accepted, 1);
+      assert.equal(bare.body.rejected[0].index, 1);
+    });
   });
 }

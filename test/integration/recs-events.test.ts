@@ -101,7 +101,8 @@ for (const engine of DATABASES) {
     test('a malformed body is 400 VALIDATION_FAILED; staff tokens 403; bad tokens 401', async () => {
       assertProblem(await http.post('/store/events', { events: 'nope' }), 400, 'VALIDATION_FAILED');
       assertProblem(await http.post('/store/events', { events: [] }), 400, 'VALIDATION_FAILED');
-      assertProblem(await http.post('/store/events', [{ type: 'view' }]), 400, 'VALIDATION_FAILED');
+      assertProblem(await http.post('/store/events', { events: [{ type: 'view' }], extra: 1 }), 400, 'VALIDATION_FAILED');
+      assertProblem(await http.call('POST', '/store/events', { raw: '"nope"' }), 400, 'VALIDATION_FAILED');
       const tooMany = Array.from({ length: 101 }, () => ({ type: 'view', productId: productA, sessionId: 'sess-big' }));
       assertProblem(await http.post('/store/events', { events: tooMany }), 400, 'VALIDATION_FAILED');
       assertProblem(await http.post('/store/events', { events: [{ type: 'view', productId: productA, sessionId: 's', color: 'red' }] }), 400, 'VALIDATION_FAILED');
