@@ -1,14 +1,10 @@
 import { createHash } from 'node:crypto';
-import { sql } from 'kysely';
 import { withTransaction, type Tx } from '../../platform/db/index.js';
-import { publish } from '../../platform/events/index.js';
 import { newId } from '../../platform/ids.js';
-import { queueMail } from '../../platform/mail.js';
-import { formatMoney } from '../../platform/money.js';
-import { hashToken, newToken } from '../../platform/tokens.js';
+import { newToken } from '../../platform/tokens.js';
 import type { OrderDeps } from './deps.js';
+import { writeOrder } from './write.js';
 import { orderError } from './errors.js';
-import { eventPayload } from './lifecycle.js';
 import type { LineRow, OrderRow } from './views.js';
 import type { OrderHistoryTable } from './tables.js';
 import type { Selectable } from 'kysely';
@@ -96,21 +92,13 @@ export async function checkout(deps: OrderDeps, input: CheckoutInput): Promise<C
     // Counted in this transaction under the promotions' row locks: a limit reached meanwhile is a 409 and undoes it all.
     await deps.promotions?.recordUsage(trx, { orderId, customerId, currency: cart.currency, total: cart.total, applied: cart.appliedPromotions, codes: cart.codes });
 
-    const ctx = await deps.catalog.priceContext(cart.currency);
-    const order = await trx
-      .insertInto('orders')
-      .values({
-        id: orderId,
-        number: sql<string>`nextval('order_number_seq')::text`,
-        status: 'pending_payment',
-        paymentStatus: 'unpaid',
-        fulfillmentStatus: 'unfulfilled',
-        customerId,
-        email: email!,
-        currency: cart.currency,
-        locale: cart.locale,
-        baseCurrency: ctx.base,
-        exchangeRate: ctx.rate,
+    const written = await writeOrder(deps, trx, {
+      id: orderId,
+      customerId,
+      email: email!,
+      currency: cart.currency,
+      locale: cart.locale,
+      totals: {
         subtotal: cart.subtotal,
         discountTotal: cart.discountTotal,
         shippingDiscount: cart.shippingDiscount,
@@ -118,69 +106,21 @@ export async function checkout(deps: OrderDeps, input: CheckoutInput): Promise<C
         taxTotal: cart.taxTotal,
         taxInclusive: cart.taxInclusive,
         total: cart.total,
-        shippingAddress: JSON.stringify(cart.shippingAddress),
-        billingAddress: JSON.stringify(cart.billingAddress ?? cart.shippingAddress),
-        shippingMethod: JSON.stringify(cart.shippingMethod),
-        promotions: JSON.stringify(cart.appliedPromotions),
-        codes: cart.codes,
-        cartId: cart.id,
-        reservationId: reserved.reservationId,
-        accessTokenHash: accessToken ? hashToken(accessToken) : null,
-        paymentDueAt: new Date(Date.now() + deps.config.paymentTimeoutMinutes * 60_000),
-        paidAt: null,
-        shippedAt: null,
-        deliveredAt: null,
-        completedAt: null,
-        cancelledAt: null,
-        cancelReason: null,
-      })
-      .returningAll()
-      .executeTakeFirstOrThrow();
-    const lines = cart.items.map((item, position) => ({
-      id: newId('oli'),
-      orderId,
-      position,
-      sku: item.sku,
-      productId: item.productId,
-      variantId: item.variantId,
-      productHandle: item.productHandle,
-      title: item.title,
-      variantTitle: item.variantTitle,
-      image: item.image,
-      quantity: item.quantity,
-      unitPrice: item.unitPrice,
-      subtotal: item.subtotal,
-      discountTotal: item.discountTotal,
-      taxTotal: item.taxTotal,
-      taxRate: item.taxRate,
-      total: item.total,
-      promotions: JSON.stringify(item.promotions),
-    }));
-    const lineRows = await trx.insertInto('orderLine').values(lines).returningAll().execute();
-    const history = await trx
-      .insertInto('orderHistory')
-      .values({
-        id: newId('ohs'),
-        orderId,
-        fromStatus: null,
-        toStatus: 'pending_payment',
-        actorType: customerId ? 'customer' : 'guest',
-        actorId: customerId,
-        note: input.body.note ?? null,
-      })
-      .returningAll()
-      .execute();
+      },
+      shippingAddress: cart.shippingAddress,
+      billingAddress: cart.billingAddress,
+      shippingMethod: cart.shippingMethod,
+      promotions: cart.appliedPromotions,
+      codes: cart.codes,
+      cartId: cart.id,
+      reservationId: reserved.reservationId,
+      accessToken,
+      paymentDueMinutes: deps.config.paymentTimeoutMinutes,
+      lines: cart.items,
+      history: { actorType: customerId ? 'customer' : 'guest', note: input.body.note ?? null },
+    });
     await deps.cart.markCompleted(trx, cart.id, orderId);
-    await publish(
-      trx,
-      'order.placed',
-      eventPayload(order, {
-        email: order.email,
-        lines: lines.map((l) => ({ lineId: l.id, productId: l.productId, sku: l.sku, quantity: l.quantity, unitPrice: l.unitPrice, total: l.total })),
-      }),
-    );
-    await confirmationMail(deps, trx, order, accessToken);
-    return { order, created: true, accessToken, written: { lines: lineRows.sort((a, b) => a.position - b.position), history } };
+    return { order: written.order, created: true, accessToken, written: { lines: written.lines, history: written.history } };
   });
 }
 
@@ -189,18 +129,4 @@ async function replay(trx: Tx, key: string, hash: string): Promise<CheckoutResul
   if (row.requestHash !== hash) throw orderError('ORDER_IDEMPOTENCY_KEY_REUSED', { detail: 'Use a new Idempotency-Key for a different checkout' });
   const order = await trx.selectFrom('orders').selectAll().where('id', '=', row.orderId).executeTakeFirstOrThrow();
   return { order, created: false, accessToken: row.accessToken, written: null };
-}
-
-async function confirmationMail(deps: OrderDeps, trx: Tx, order: OrderRow, accessToken: string | null): Promise<void> {
-  const link = `${deps.config.publicUrl}/store/orders/${order.id}${accessToken ? `?token=${accessToken}` : ''}`;
-  const total = formatMoney({ amount: order.total, currency: order.currency });
-  const zh = order.locale.toLowerCase().startsWith('zh');
-  await queueMail(trx, {
-    to: order.email,
-    subject: zh ? `订单 ${order.number} 已提交` : `Order ${order.number} received`,
-    text: zh
-      ? `您的订单 ${order.number} 已提交，应付 ${total}。请在 ${deps.config.paymentTimeoutMinutes} 分钟内完成支付。\n订单详情：${link}\n`
-      : `Thank you. Order ${order.number} is placed; ${total} is due within ${deps.config.paymentTimeoutMinutes} minutes.\nYour order: ${link}\n`,
-    template: 'order_confirmation',
-  });
 }

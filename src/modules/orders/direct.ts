@@ -1,12 +1,8 @@
-import { sql } from 'kysely';
 import type { Tx } from '../../platform/db/index.js';
-import { publish } from '../../platform/events/index.js';
 import { newId } from '../../platform/ids.js';
-import { queueMail } from '../../platform/mail.js';
-import { formatMoney } from '../../platform/money.js';
 import type { OrderDeps } from './deps.js';
 import { orderError } from './errors.js';
-import { eventPayload } from './lifecycle.js';
+import { writeOrder } from './write.js';
 import type { OrderAddress } from './tables.js';
 import type { OrderRow } from './views.js';
 
@@ -54,90 +50,25 @@ export async function placeDirectOrder(deps: OrderDeps, trx: Tx, input: DirectOr
   }
   const orderId = input.orderId ?? newId('ord');
   const subtotal = input.lines.reduce((sum, l) => sum + l.quantity * l.unitPrice, 0);
-  const ctx = await deps.catalog.priceContext(input.currency);
-  const order = await trx
-    .insertInto('orders')
-    .values({
-      id: orderId,
-      number: sql<string>`nextval('order_number_seq')::text`,
-      status: 'pending_payment',
-      paymentStatus: 'unpaid',
-      fulfillmentStatus: 'unfulfilled',
-      customerId: input.customerId,
-      email: input.email,
-      currency: input.currency,
-      locale: input.locale,
-      baseCurrency: ctx.base,
-      exchangeRate: ctx.rate,
-      subtotal,
-      discountTotal: 0,
-      shippingDiscount: 0,
-      shippingTotal: 0,
-      taxTotal: 0,
-      taxInclusive: true,
-      total: subtotal,
-      shippingAddress: JSON.stringify(input.shippingAddress),
-      billingAddress: JSON.stringify(input.shippingAddress),
-      shippingMethod: JSON.stringify({ id: 'free', name: 'Free shipping', amount: 0 }),
-      promotions: JSON.stringify([]),
-      codes: [],
-      cartId: null,
-      reservationId: input.reservationId,
-      accessTokenHash: null,
-      paymentDueAt: new Date(Date.now() + input.paymentDueMinutes * 60_000),
-      paidAt: null,
-      shippedAt: null,
-      deliveredAt: null,
-      completedAt: null,
-      cancelledAt: null,
-      cancelReason: null,
-    })
-    .returningAll()
-    .executeTakeFirstOrThrow();
-  const lines = input.lines.map((l, position) => ({
-    id: newId('oli'),
-    orderId,
-    position,
-    sku: l.sku,
-    productId: l.productId,
-    variantId: l.variantId,
-    productHandle: l.productHandle,
-    title: l.title,
-    variantTitle: l.variantTitle,
-    image: l.image,
-    quantity: l.quantity,
-    unitPrice: l.unitPrice,
-    subtotal: l.quantity * l.unitPrice,
-    discountTotal: 0,
-    taxTotal: 0,
-    taxRate: 0,
-    total: l.quantity * l.unitPrice,
-    promotions: JSON.stringify([]),
-  }));
-  await trx.insertInto('orderLine').values(lines).execute();
-  await trx
-    .insertInto('orderHistory')
-    .values({ id: newId('ohs'), orderId, fromStatus: null, toStatus: 'pending_payment', actorType: 'customer', actorId: input.customerId, note: `${input.source} ${input.sourceId}` })
-    .execute();
-  await publish(
-    trx,
-    'order.placed',
-    eventPayload(order, {
-      email: order.email,
-      source: input.source,
-      sourceId: input.sourceId,
-      lines: lines.map((l) => ({ lineId: l.id, productId: l.productId, sku: l.sku, quantity: l.quantity, unitPrice: l.unitPrice, total: l.total })),
-    }),
-  );
-  const total = formatMoney({ amount: order.total, currency: order.currency });
-  const zh = order.locale.toLowerCase().startsWith('zh');
-  await queueMail(trx, {
-    to: order.email,
-    subject: zh ? `订单 ${order.number} 已提交` : `Order ${order.number} received`,
-    text: zh
-      ? `您的订单 ${order.number} 已提交，应付 ${total}。请在 ${input.paymentDueMinutes} 分钟内完成支付。\n订单详情：${deps.config.publicUrl}/store/orders/${order.id}\n`
-      : `Thank you. Order ${order.number} is placed; ${total} is due within ${input.paymentDueMinutes} minutes.\nYour order: ${deps.config.publicUrl}/store/orders/${order.id}\n`,
-    template: 'order_confirmation',
+  const { order } = await writeOrder(deps, trx, {
+    id: orderId,
+    customerId: input.customerId,
+    email: input.email,
+    currency: input.currency,
+    locale: input.locale,
+    totals: { subtotal, discountTotal: 0, shippingDiscount: 0, shippingTotal: 0, taxTotal: 0, taxInclusive: true, total: subtotal },
+    shippingAddress: input.shippingAddress,
+    billingAddress: null,
+    shippingMethod: { id: 'free', name: 'Free shipping', amount: 0 },
+    promotions: [],
+    codes: [],
+    cartId: null,
+    reservationId: input.reservationId,
+    accessToken: null,
+    paymentDueMinutes: input.paymentDueMinutes,
+    lines: input.lines.map((l) => ({ ...l, subtotal: l.quantity * l.unitPrice, discountTotal: 0, taxTotal: 0, taxRate: 0, total: l.quantity * l.unitPrice, promotions: [] })),
+    history: { actorType: 'customer', note: `${input.source} ${input.sourceId}` },
+    event: { source: input.source, sourceId: input.sourceId },
   });
   return order;
 }
