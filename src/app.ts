@@ -31,7 +31,7 @@ import {
   StoreProductCard,
   CategoryNodeSchema,
 } from './modules/catalog/index.js';
-import { createSearchModule, searchMigrations, searchRoutes } from './modules/search/index.js';
+import { analyzeTerms, createSearchModule, searchMigrations, searchRoutes } from './modules/search/index.js';
 import { cartAdminRoutes, cartMigrations, cartStoreRoutes, createCartModule } from './modules/cart/index.js';
 import { createPromotionsModule, promotionAdminRoutes, promotionMigrations, promotionStoreRoutes } from './modules/promotions/index.js';
 import { createOrdersModule, hasPlacedOrder, orderAdminRoutes, orderMigrations, OrderSchema, OrderSummarySchema, orderStoreRoutes } from './modules/orders/index.js';
@@ -50,7 +50,7 @@ import { createReviewsModule, reviewAdminRoutes, reviewMigrations, reviewStoreRo
 import { createPoller } from './platform/poller.js';
 import { Redis } from 'ioredis';
 import { createFlashRedis, createFlashSalesModule, flashSaleAdminRoutes, flashSaleMigrations, flashSaleStoreRoutes } from './modules/flash-sales/index.js';
-import { createRecommendationsModule, recommendationMigrations, recsEventRoutes, recsServingRoutes } from './modules/recommendations/index.js';
+import { createRecommendationsModule, recommendationMigrations, recsAdminRoutes, recsEventRoutes, recsServingRoutes } from './modules/recommendations/index.js';
 
 /** Every migration, in the order the modules depend on each other. */
 export const MIGRATIONS: readonly MigrationSet[] = [
@@ -230,53 +230,16 @@ export async function createApp(options: AppOptions) {
     log: log.child({ component: 'recommendations' }),
     resolveSkus: async (skus) => new Map([...(await catalog.lookupSkus(db, skus, config.shop.defaultCurrency, config.shop.defaultLocale)).values()].map((o) => [o.sku, o.productId])),
     // Serving reads products, stock and carts only through these.
-    cards: async (productIds, currency) => {
-      if (productIds.length === 0) return new Map();
-      const cur = currency && config.shop.currencies.includes(currency) ? currency : config.shop.defaultCurrency;
-      const rows = await db
-        .selectFrom('catalogProduct as p')
-        .leftJoin('catalogProductPrice as pp', (j) => j.onRef('pp.productId', '=', 'p.id').on('pp.currency', '=', cur))
-        .select((eb) => [
-          'p.id',
-          'p.handle',
-          'p.title',
-          'p.status',
-          'p.images',
-          'pp.minAmount',
-          eb
-            .exists(
-              eb
-                .selectFrom('catalogVariant as v')
-                .innerJoin('inventorySkuAvailability as a', 'a.sku', 'v.sku')
-                .select('v.id')
-                .whereRef('v.productId', '=', 'p.id')
-                .where((w) => w.or([w('a.available', '>', 0), w('a.allowBackorder', '=', true)])),
-            )
-            .as('inStock'),
-        ])
-        .where('p.id', 'in', [...productIds])
-        .execute();
-      return new Map(
-        rows.map((r) => {
-          const image = [...(r.images ?? [])].sort((a, b) => a.position - b.position)[0];
-          return [
-            r.id,
-            {
-              handle: r.handle,
-              title: r.title,
-              price: r.minAmount === null ? null : { amount: Number(r.minAmount), currency: cur },
-              image: image ? { url: image.url, alt: image.alt ?? null } : null,
-              inStock: Boolean(r.inStock),
-              published: r.status === 'published',
-            },
-          ];
-        }),
-      );
-    },
+    cards: (productIds, currency, locale) => catalog.productCards(productIds, currency ?? config.shop.defaultCurrency, locale ?? config.shop.defaultLocale),
+    contentItems: (afterId, limit) => catalog.contentItems(afterId, limit),
+    tokenize: (text) => analyzeTerms(text),
     productIdByHandle: (handle) => catalog.productIdByHandle(handle),
-    cartProducts: async (cartId) => {
+    cartProducts: async (cartId, customerId) => {
       try {
-        return (await cart.get(db, cartId)).items.map((i) => i.productId);
+        const found = await cart.get(db, cartId);
+        // A customer's cart is theirs alone, as on the cart routes.
+        if (found.customerId !== null && found.customerId !== customerId) return null;
+        return found.items.map((i) => i.productId);
       } catch (err) {
         if ((err as { code?: unknown }).code === 'CART_NOT_FOUND') return null;
         throw err;
@@ -305,13 +268,21 @@ export async function createApp(options: AppOptions) {
     },
     { pollMs: 3_600_000, log, what: 'recommendation events compaction' },
   );
-  // Serving models: rebuilt from the events at start and every 10 minutes, in memory.
+  // Serving models: every minute, retrained when there are new events (or hourly); one process at a time.
   const recsTrainer = createPoller(
     async () => {
       await recommendations.train();
       return false;
     },
-    { pollMs: 600_000, log, what: 'recommendation training' },
+    { pollMs: 60_000, log, what: 'recommendation training' },
+  );
+  // What was recommended, written in batches off the request path.
+  const recsImpressions = createPoller(
+    async () => {
+      await recommendations.flushImpressions();
+      return false;
+    },
+    { pollMs: 1_000, log, what: 'recommendation impressions' },
   );
 
   const authenticate: Authenticate = async (token) => {
@@ -407,6 +378,7 @@ export async function createApp(options: AppOptions) {
   await server.register(flashSaleStoreRoutes, { prefix: '/store', flashSales, guards });
   await server.register(recsEventRoutes, { prefix: '/store', recommendations, authenticate });
   await server.register(recsServingRoutes, { prefix: '/store', recommendations, authenticate });
+  await server.register(recsAdminRoutes, { prefix: '/admin', recommendations, guards });
   await server.ready();
 
   return {
@@ -425,6 +397,7 @@ export async function createApp(options: AppOptions) {
       paymentSweeper.start();
       recsCompactor.start();
       recsTrainer.start();
+      recsImpressions.start();
       // Redis is never the only record: a restart reloads live sales' counters from the database.
       flashSales.rebuildCounters(true).catch((err: unknown) => log.error({ err }, 'flash sale counters not rebuilt'));
       flashSales.startSweeper();
@@ -438,6 +411,8 @@ export async function createApp(options: AppOptions) {
       await paymentSweeper.stop();
       await recsCompactor.stop();
       await recsTrainer.stop();
+      await recsImpressions.stop();
+      await recommendations.flushImpressions();
       await flashSales.stopSweeper();
       await jobs.stop();
       await dispatcher.stop();

@@ -66,6 +66,47 @@ async function reindex(config: Config): Promise<void> {
   }
 }
 
+/** `main.js train`: rebuilds the recommendation models now, with progress per stage. */
+async function train(config: Config): Promise<void> {
+  const database = await createDb(dbOptionsFromConfig(config.database));
+  const app = await createApp({ config, db: database, logger: pino({ level: 'warn' }) });
+  try {
+    let bar: ReturnType<typeof createProgressBar> | null = null;
+    let done = 0;
+    let sized = false;
+    const result = await app.modules.recommendations.train({
+      force: true,
+      progress: {
+        stage(name, total) {
+          bar?.finish();
+          bar = createProgressBar(name);
+          done = 0;
+          sized = total > 0;
+          bar.setTotal(total);
+        },
+        advance(n) {
+          if (!bar) return;
+          // Stages of unknown size grow their total as they go.
+          if (!sized) bar.setTotal(n);
+          bar.advance(n - done);
+          done = n;
+        },
+      },
+    });
+    (bar as ReturnType<typeof createProgressBar> | null)?.finish();
+    if (result.outcome === 'busy') {
+      process.stderr.write('Another process is training the models right now; try again when it is done.\n');
+      process.exitCode = 1;
+      return;
+    }
+    process.stdout.write(
+      `Models version ${result.version}: ${result.events.toLocaleString('en-US')} events, ${result.products.toLocaleString('en-US')} products, ${result.rowsWritten.toLocaleString('en-US')} rows written in ${(result.durationMs / 1000).toFixed(1)} s\n`,
+    );
+  } finally {
+    await app.close();
+  }
+}
+
 /** `main.js reconcile --provider <id> [--date YYYY-MM-DD]`: payments against the gateway's records. */
 async function reconcile(config: Config, argv: string[]): Promise<void> {
   const database = await createDb(dbOptionsFromConfig(config.database));
@@ -84,6 +125,7 @@ async function serve(config: Config): Promise<void> {
   const seeded = await seed(app, config);
   if (seeded.owner) log.info({ email: seeded.owner.email, outcome: seeded.owner.outcome }, 'owner account from BAZAAR_ADMIN_EMAIL');
   if (seeded.demoProducts) log.info({ products: seeded.demoProducts }, 'demo catalog loaded');
+  if (seeded.demoEvents) log.info({ events: seeded.demoEvents }, 'demo shopper behaviour generated and recommendation models trained');
   if (seeded.generatedOwner) {
     // Shown once on the console and deliberately not through the logger.
     process.stdout.write(
@@ -135,10 +177,11 @@ async function main(): Promise<void> {
   if (command === 'migrate') return migrateOnly(config);
   if (command === 'serve') return serve(config);
   if (command === 'reindex') return reindex(config);
+  if (command === 'train') return train(config);
   if (command === 'reconcile') return reconcile(config, process.argv.slice(3));
   // npm runs scripts from the package root; a relative path means the caller's directory.
   if (command === 'import') return importFile(config, process.argv[3] && resolve(process.env.INIT_CWD ?? '.', process.argv[3]));
-  process.stderr.write(`Unknown command ${command}; use "serve", "migrate", "reindex", "reconcile" or "import <file>".\n`);
+  process.stderr.write(`Unknown command ${command}; use "serve", "migrate", "reindex", "train", "reconcile" or "import <file>".\n`);
   process.exit(2);
 }
 

@@ -4,9 +4,26 @@ import type { Config } from './platform/config.js';
 export interface SeedResult {
   /** Demo products created on this start (0 when the catalog already had products). */
   demoProducts?: number;
+  /** Demo behaviour events created on this start (0 when the shop already had events). */
+  demoEvents?: number;
   owner?: { email: string; outcome: 'created' | 'updated' | 'unchanged' };
   /** Set only when an owner was generated: shown once to the operator, never logged. */
   generatedOwner?: { email: string; password: string };
+}
+
+/**
+ * Generated shopper behaviour over the published catalog, so the demo's recommendations have
+ * something to learn from; only into a shop without behaviour events.
+ */
+async function seedDemoBehaviour(app: BazaarApp): Promise<number> {
+  const { catalog, recommendations } = app.modules;
+  const products: { productId: string; categoryIds: string[]; brand: string | null }[] = [];
+  for (let page = await catalog.contentItems(null, 1_000); page.length; page = await catalog.contentItems(page[page.length - 1]!.productId, 1_000)) {
+    products.push(...page.map((p) => ({ productId: p.productId, categoryIds: p.categoryIds, brand: p.brand })));
+  }
+  if (products.length === 0) return 0;
+  const categories = new Map((await catalog.listCategories()).map((c) => [c.handle, c.id]));
+  return recommendations.seedDemo(products, categories);
 }
 
 export const DEMO_OWNER_EMAIL = 'owner@bazaar.local';
@@ -31,6 +48,7 @@ export async function seed(app: BazaarApp, config: Config): Promise<SeedResult> 
   if (config.demo) {
     const owner = (await staff.list({ limit: 1, role: 'owner', active: true })).items[0];
     if (owner) result.demoProducts = await catalog.seedDemo({ staffId: owner.id, ip: '127.0.0.1' });
+    result.demoEvents = await seedDemoBehaviour(app);
   }
   return result;
 }

@@ -8,6 +8,8 @@ import { seedDemoCatalog } from './demo.js';
 import { runImport, type ImportProgress } from './import.js';
 import { IMPORT_JOB, type ImportFormat } from './import-rows.js';
 import { lookupSkus } from './sku-offers.js';
+import { contentItems, productCards } from './cards.js';
+import { listCategoriesAdmin } from './categories.js';
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../platform/db/index.js';
 
@@ -23,6 +25,7 @@ export { catalogError } from './errors.js';
 export type { CatalogDeps } from './deps.js';
 export type { PriceContext } from './pricing.js';
 export type { SkuOffer } from './sku-offers.js';
+export type { ContentItemRow, ProductCard } from './cards.js';
 
 /**
  * The catalog: products, variants, prices, categories, collections, attributes, translations
@@ -90,6 +93,24 @@ export function createCatalogModule(deps: CatalogDeps) {
         limit ${limit}`.execute(deps.db);
       return rows.map((r) => r.id);
     },
+    /**
+     * Tiles for these products in one query: title in `locale` (falling back to the
+     * default-locale title), cheapest price in `currency` from `catalog_product_price` (a
+     * currency the shop does not sell in falls back to the default one, named on the card), first
+     * image, `inStock` (a variant with stock or backorder) and `published`. Unknown ids are absent.
+     */
+    productCards: (productIds: readonly string[], currency: string, locale: string) => productCards(deps, productIds, currency, locale),
+    /**
+     * One keyset page of published products' content (titles and subtitles in every locale,
+     * category ids, brand, attributes), ordered by id after `afterId` (null = from the start), in
+     * one query; an empty page means the end. Feeds content-based recommendations.
+     *
+     * @example
+     * for (let page = await catalog.contentItems(null, 500); page.length; page = await catalog.contentItems(page.at(-1)!.productId, 500)) …
+     */
+    contentItems: (afterId: string | null, limit: number) => contentItems(deps, afterId, limit),
+    /** Every category, flat, each parent before its subtree (id, handle, names, path…). */
+    listCategories: () => listCategoriesAdmin(deps.db),
     /** The id of the published product with this handle, or null. */
     async productIdByHandle(handle: string): Promise<string | null> {
       const row = await deps.db.selectFrom('catalogProduct').select('id').where('handle', '=', handle).where('status', '=', 'published').executeTakeFirst();

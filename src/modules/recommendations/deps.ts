@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Database } from '../../platform/db/index.js';
+import type { TrainingLimits } from './training.js';
 
 /** What the recommendations module needs from the app. */
 export interface RecommendationsDeps {
@@ -15,13 +16,21 @@ export interface RecommendationsDeps {
   cards?: (productIds: readonly string[], currency?: string, locale?: string) => Promise<ReadonlyMap<string, ProductCard>>;
   /** Serving: the id of the published product with this handle, or null. */
   productIdByHandle?: (handle: string) => Promise<string | null>;
-  /** Serving: the product ids in a cart, or null for an unknown cart. */
-  cartProducts?: (cartId: string) => Promise<readonly string[] | null>;
+  /**
+   * Serving: the product ids in a cart, or null for an unknown cart or one `customerId` may not
+   * use (a customer's cart is theirs alone; a guest cart is anyone's who has its id).
+   */
+  cartProducts?: (cartId: string, customerId: string | null) => Promise<readonly string[] | null>;
   /** Serving: the catalog's best sellers (published), best first — the last fallback of a new shop. */
   bestSellers?: (limit: number) => Promise<readonly string[]>;
   /** Serving: products like this one by content (categories, brand), for items with little history. */
   relatedProducts?: (productId: string, limit: number) => Promise<readonly string[]>;
+  /** Training: published products' content (titles in every locale, categories, brand, attributes), keyset-paged by id. */
+  contentItems?: (afterId: string | null, limit: number) => Promise<ContentItem[]>;
+  /** Training: the words of a text (the search module's analyser: normalised, CJK segmented). */
+  tokenize?: (text: string) => string[];
   limits?: Partial<RecsLimits>;
+  training?: Partial<TrainingLimits>;
   /** The clock (tests move it). */
   now?: () => Date;
 }
@@ -33,9 +42,11 @@ export interface RecsLimits {
   retentionDays: number;
   /** How far ahead of the server clock `occurredAt` may be (client clock skew). */
   maxFutureSkewMs: number;
+  /** Models older than this are retrained even without new events (content and time decay move). */
+  retrainAfterMs: number;
 }
 
-export const DEFAULT_RECS_LIMITS: RecsLimits = { eventsPerMinute: 600, retentionDays: 180, maxFutureSkewMs: 5 * 60_000 };
+export const DEFAULT_RECS_LIMITS: RecsLimits = { eventsPerMinute: 600, retentionDays: 180, maxFutureSkewMs: 5 * 60_000, retrainAfterMs: 3_600_000 };
 
 /** Who sent a batch: a signed-in customer, or nobody (anonymous storefront session). */
 export interface EventViewer {
@@ -50,4 +61,13 @@ export interface ProductCard {
   image: { url: string; alt: string | null } | null;
   inStock: boolean;
   published: boolean;
+}
+
+/** What content similarity reads about a product. */
+export interface ContentItem {
+  productId: string;
+  texts: string[];
+  categoryIds: string[];
+  brand: string | null;
+  attributes: Record<string, string | number | boolean>;
 }

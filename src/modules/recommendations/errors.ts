@@ -15,6 +15,7 @@ export const RECS_REJECTION = {
   RECS_EVENT_INVALID_PRODUCT_ID: 'productId is not a product id (prod_…)',
   RECS_EVENT_UNKNOWN_SKU: 'no product has this sku',
   RECS_EVENT_QUERY_REQUIRED: 'query is required for search events',
+  RECS_EVENT_INVALID_RECOMMENDATION_ID: 'recommendationId is not a recommendation id (rec_…) from a recommendations response',
   RECS_EVENT_INVALID_TIME: 'occurredAt must be an ISO date-time, not in the future and within the retention period',
 } as const;
 

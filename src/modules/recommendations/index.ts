@@ -5,15 +5,22 @@ import { ingestEvents } from './ingest.js';
 import { createSessionLimiter } from './rate-limit.js';
 import { compactEvents, customerEvents, forgetCustomer, recordOrderPurchases } from './retention.js';
 import type { EventInput, IngestResult } from './schemas.js';
-import { createServing, DEFAULT_SERVING_LIMITS } from './serving.js';
+import { demoComplements, seedDemoBehaviour, type DemoProduct } from './demo.js';
+import { createImpressionBuffer, performance, type PerformanceRow } from './impressions.js';
+import { createServing, type ServeOptions, type TrainProgress, type TrainResult, type Viewer } from './serving.js';
+import { DEFAULT_TRAINING_LIMITS } from './training.js';
 
 export { recommendationMigrations } from './migrations.js';
 export { recsEventRoutes } from './routes.js';
 export { recsServingRoutes } from './serving-routes.js';
-export { DEFAULT_SERVING_LIMITS, trainModels, type RecItem, type RecReason, type ServeOptions, type ServingLimits } from './serving.js';
+export { type RecItem, type RecReason, type ServeOptions, type TrainProgress, type TrainResult, type Viewer } from './serving.js';
+export { buildModelRows, DEFAULT_TRAINING_LIMITS, type ModelState, type TrainingLimits } from './training.js';
+export { recsAdminRoutes } from './admin-routes.js';
+export type { PerformanceRow, Surface } from './impressions.js';
+export type { DemoProduct } from './demo.js';
 export { recsError, RECS_REJECTION, type RecsRejectionCode } from './errors.js';
 export { RECS_FOLLOWED_EVENTS, type CustomerDeletedPayload, type OrderPaidPayload } from './events.js';
-export { DEFAULT_RECS_LIMITS, type EventViewer, type ProductCard, type RecommendationsDeps, type RecsLimits } from './deps.js';
+export { DEFAULT_RECS_LIMITS, type ContentItem, type EventViewer, type ProductCard, type RecommendationsDeps, type RecsLimits } from './deps.js';
 export { MAX_BATCH, type EventInput, type IngestResult, type Rejection } from './schemas.js';
 export type { RecsEventType } from './tables.js';
 /** The pure model code (popularity, co-occurrence, sequential, session kNN, co-purchase), for the service and offline evaluation. */
@@ -28,24 +35,44 @@ export function createRecommendationsModule(deps: RecommendationsDeps) {
   const limits = { ...DEFAULT_RECS_LIMITS, ...deps.limits };
   const limiter = createSessionLimiter(deps.db, limits.eventsPerMinute, () => (deps.now?.() ?? new Date()).getTime());
   const now = () => deps.now?.() ?? new Date();
-  const serving = createServing(deps, DEFAULT_SERVING_LIMITS, now);
+  const training = { ...DEFAULT_TRAINING_LIMITS, ...deps.training };
+  const impressions = createImpressionBuffer(deps.db, deps.log);
+  const serving = createServing(deps, training, impressions, now, { retrainAfterMs: limits.retrainAfterMs });
   return {
     limits,
+    training,
     /**
-     * Rebuilds every serving model from the last 90 days of events (at most 500k, the latest) and
-     * swaps them in. Until the first run, every answer comes from the fallbacks.
+     * Rebuilds the models from the last `trainingDays` of events (at most `trainingRowCap`, the
+     * latest) and the catalog's content, and writes them to the model tables under a new version,
+     * which every process picks up within seconds. Without `force`, only when due: new events
+     * since the last run, or models older than `limits.retrainAfterMs`. One process at a time
+     * (`busy` otherwise). Until the first run, every answer comes from the fallbacks.
      */
-    train: serving.train,
-    /** When the models in use were trained, from how many events, over how many products. */
+    train: (opts?: { force?: boolean; progress?: TrainProgress }): Promise<TrainResult> => serving.train(opts),
+    /** The models in use: version (0 before any training), when, from how many events, over how many products. */
     modelStatus: serving.status,
-    /** Similar products (co-viewed in sessions), then trending. 404 RECS_PRODUCT_NOT_FOUND. */
-    similar: serving.similar,
+    /** Similar products (co-viewed in sessions, then by content), then trending. 404 RECS_PRODUCT_NOT_FOUND. */
+    similar: (handle: string, opts: ServeOptions) => serving.similar(handle, opts),
     /** Bought with this product, then trending. 404 RECS_PRODUCT_NOT_FOUND. */
-    boughtTogether: serving.boughtTogether,
-    /** Bought with the cart's products, none in the cart. 404 RECS_CART_NOT_FOUND. */
-    forCart: serving.forCart,
+    boughtTogether: (handle: string, opts: ServeOptions) => serving.boughtTogether(handle, opts),
+    /** Bought with the cart's products, none in the cart. 404 RECS_CART_NOT_FOUND (also another customer's cart). */
+    forCart: (cartId: string, opts: ServeOptions) => serving.forCart(cartId, opts),
     /** "For you" from the customer's or session's latest items, never one of them. */
-    forYou: serving.forYou,
+    forYou: (viewer: Viewer, opts: ServeOptions) => serving.forYou(viewer, opts),
+    /**
+     * Demo data: generated browsing and buying behaviour over the demo catalog's products (30 days,
+     * ~1,500 sessions, complementary categories paired by handle, e.g. phones with headphones),
+     * inserted only into a shop without events, then a training run. Returns the events inserted.
+     */
+    async seedDemo(products: readonly DemoProduct[], categoryIdByHandle: ReadonlyMap<string, string>): Promise<number> {
+      const inserted = await seedDemoBehaviour(deps.db, products, { now: now(), complements: demoComplements(categoryIdByHandle) });
+      if (inserted > 0) await serving.train({ force: true });
+      return inserted;
+    },
+    /** Writes the buffered impressions (the app calls it every second and on close). */
+    flushImpressions: () => impressions.flush(),
+    /** Impressions, clicks and click-through per surface and reason for recommendations served in [from, to). */
+    performance: (from: Date, to: Date): Promise<PerformanceRow[]> => performance(deps.db, from, to),
     /**
      * Stores a batch of storefront events for `viewer` (a signed-in customer or anonymous) with one
      * multi-row INSERT, and links the batch's sessions to the customer when there is one (their
@@ -69,9 +96,11 @@ export function createRecommendationsModule(deps: RecommendationsDeps) {
      */
     compactEvents: (before: Date): Promise<number> => compactEvents(deps.db, before),
 
-    /** Compacts everything older than `limits.retentionDays` (the background sweep). */
+    /** Compacts events and deletes impressions older than `limits.retentionDays` (the background sweep). */
     async compactExpired(): Promise<number> {
-      const compacted = await compactEvents(deps.db, new Date(now().getTime() - limits.retentionDays * 86_400_000));
+      const before = new Date(now().getTime() - limits.retentionDays * 86_400_000);
+      const compacted = await compactEvents(deps.db, before);
+      await deps.db.deleteFrom('recsImpression').where('servedAt', '<', before).execute();
       if (compacted > 0) deps.log.info({ compacted }, 'recommendation events compacted');
       return compacted;
     },

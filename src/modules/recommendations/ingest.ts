@@ -7,6 +7,7 @@ import type { EventInput, IngestResult, Rejection } from './schemas.js';
 import type { RecsEventTable, RecsEventType } from './tables.js';
 
 const TYPES = new Set<string>(['view', 'search', 'add_to_cart', 'remove_from_cart', 'purchase', 'click_recommendation']);
+const RECOMMENDATION_ID = /^rec_[0-9A-HJKMNP-TV-Z]{26}$/;
 const SESSION_ID = /^[A-Za-z0-9_.:-]{1,128}$/;
 // Accepts what `new Date` reads unambiguously: an ISO date-time with a zone.
 const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
@@ -19,6 +20,7 @@ interface Checked {
   query: string | null;
   sessionId: string;
   occurredAt: Date;
+  recommendationId: string | null;
 }
 
 type Outcome = Checked | { index: number; code: RecsRejectionCode };
@@ -35,6 +37,8 @@ export function checkEvent(e: EventInput, index: number, now: Date, limits: Recs
   const sku = e.sku?.trim() || null;
   if (productId !== null && !isId('prod', productId)) return reject('RECS_EVENT_INVALID_PRODUCT_ID');
   if (type !== 'search' && productId === null && sku === null) return reject('RECS_EVENT_PRODUCT_REQUIRED');
+  const recommendationId = e.recommendationId || null;
+  if (recommendationId !== null && !RECOMMENDATION_ID.test(recommendationId)) return reject('RECS_EVENT_INVALID_RECOMMENDATION_ID');
   let occurredAt = now;
   if (e.occurredAt !== undefined) {
     const t = ISO_DATE_TIME.test(e.occurredAt) ? Date.parse(e.occurredAt) : NaN;
@@ -43,7 +47,7 @@ export function checkEvent(e: EventInput, index: number, now: Date, limits: Recs
     }
     occurredAt = new Date(t);
   }
-  return { index, type, productId, sku, query, sessionId: e.sessionId, occurredAt };
+  return { index, type, productId, sku, query, sessionId: e.sessionId, occurredAt, recommendationId };
 }
 
 /**
@@ -83,7 +87,7 @@ export async function ingestEvents(deps: RecommendationsDeps, limits: RecsLimits
         continue;
       }
     }
-    rows.push({ type: c.type, productId, sku: c.sku, query: c.query, sessionId: c.sessionId, customerId: viewer.customerId, orderId: null, orderLineId: null, occurredAt: c.occurredAt });
+    rows.push({ type: c.type, productId, sku: c.sku, query: c.query, sessionId: c.sessionId, customerId: viewer.customerId, orderId: null, orderLineId: null, occurredAt: c.occurredAt, recommendationId: c.recommendationId });
   }
 
   if (rows.length) await deps.db.insertInto('recsEvent').values(rows).execute();

@@ -50,4 +50,59 @@ export const recommendationMigrations: MigrationSet = {
        events integer not null
      )`,
   ],
+  '202611301000_recommendations_models': [
+    // The trained models, written by whichever process holds the training lease, read by all.
+    `create table recs_model (
+       id text primary key,
+       version bigint not null default 0,
+       trained_at timestamptz,
+       events integer not null default 0,
+       items integer not null default 0,
+       last_event_id bigint not null default 0,
+       duration_ms integer not null default 0,
+       lease_owner text,
+       lease_until timestamptz
+     )`,
+    `insert into recs_model (id) values ('current')`,
+    // One row per (model, product): its neighbours best first, with their scores.
+    `create table recs_neighbour (
+       kind text not null,
+       product_id text not null,
+       neighbours text[] not null,
+       scores real[] not null,
+       primary key (kind, product_id),
+       constraint recs_neighbour_kind check (kind in ('similar', 'content', 'bought', 'next', 'close')),
+       constraint recs_neighbour_lengths check (cardinality(neighbours) = cardinality(scores))
+     )`,
+    // Ranked product lists: trending (shop and per category), popularity priors, repurchased items.
+    `create table recs_list (
+       name text primary key,
+       product_ids text[] not null,
+       scores real[] not null,
+       constraint recs_list_lengths check (cardinality(product_ids) = cardinality(scores))
+     )`,
+    // Per product: its categories for "your categories" and whether shoppers typically buy it again.
+    `create table recs_item (
+       product_id text primary key,
+       category_ids text[] not null default '{}',
+       repurchase boolean not null default false
+     )`,
+    // What was shown, so clicks (click_recommendation events with the id) can be measured.
+    `create table recs_impression (
+       recommendation_id text primary key,
+       surface text not null,
+       reason text not null,
+       product_id text not null,
+       anchor_id text,
+       session_id text,
+       customer_id text,
+       model_version bigint not null,
+       served_at timestamptz not null
+     )`,
+    `create index recs_impression_served_idx on recs_impression (served_at)`,
+    `create index recs_impression_customer_idx on recs_impression (customer_id) where customer_id is not null`,
+    `create index recs_impression_session_idx on recs_impression (session_id) where session_id is not null`,
+    `alter table recs_event add column recommendation_id text`,
+    `create index recs_event_recommendation_idx on recs_event (recommendation_id) where recommendation_id is not null`,
+  ],
 };

@@ -46,6 +46,10 @@ export async function forgetCustomer(db: Kysely<Database>, customerId: string): 
       .deleteFrom('recsEvent')
       .where((eb) => eb.or([eb('customerId', '=', customerId), eb('sessionId', 'in', linked)]))
       .executeTakeFirst();
+    await trx
+      .deleteFrom('recsImpression')
+      .where((eb) => eb.or([eb('customerId', '=', customerId), eb('sessionId', 'in', linked)]))
+      .execute();
     await trx.deleteFrom('recsSessionCustomer').where('customerId', '=', customerId).execute();
     return Number(deleted.numDeletedRows);
   });

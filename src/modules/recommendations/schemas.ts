@@ -16,6 +16,9 @@ export const EventInput = Type.Object(
     query: Type.Optional(Type.String({ maxLength: 200, description: 'The search text (search events)' })),
     sessionId: Type.Optional(Type.String({ maxLength: 200, description: 'The storefront’s anonymous session id (required)' })),
     occurredAt: Type.Optional(Type.String({ maxLength: 64, description: 'ISO 8601 date-time; default: when received' })),
+    recommendationId: Type.Optional(
+      Type.String({ maxLength: 64, description: 'The `recommendationId` of the recommended item the shopper acted on (click_recommendation, or a view or cart add that followed it)', examples: ['rec_01JDB4X8K3M0Q9W2E5R7T6Y1V3'] }),
+    ),
   },
   { additionalProperties: false },
 );

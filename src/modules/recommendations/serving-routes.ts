@@ -2,7 +2,9 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { optionalPrincipal, type Authenticate } from '../../platform/http/auth.js';
 import { problems } from '../../platform/http/schemas.js';
+import type { FastifyRequest } from 'fastify';
 import type { Recommendations } from './index.js';
+import type { ServeOptions, Viewer } from './serving.js';
 
 interface Options {
   recommendations: Recommendations;
@@ -23,14 +25,10 @@ const Query = Type.Object(
   {
     limit: Type.Integer({ minimum: 1, maximum: 50, default: 10 }),
     currency: Type.Optional(Type.String({ minLength: 3, maxLength: 3 })),
-    locale: Type.Optional(Type.String({ maxLength: 20 })),
-  },
-  { additionalProperties: false },
-);
-const ForYouQuery = Type.Object(
-  {
-    ...Query.properties,
-    sessionId: Type.Optional(Type.String({ minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9_.:-]+$' })),
+    locale: Type.Optional(Type.String({ maxLength: 20, description: 'Titles in this locale when translated (default: the shop’s)' })),
+    sessionId: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9_.:-]+$', description: 'The storefront’s anonymous session, as sent with events: “for you” reads its history; every route records it with what was shown' }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -39,6 +37,12 @@ const note = 'Only published, in-stock products. Falls back to trending products
 
 /** Recommendation serving, mounted under `/store`. */
 export const recsServingRoutes: FastifyPluginAsyncTypebox<Options> = async (app, { recommendations, authenticate }) => {
+  /** The shopper asking: a customer token (optional; 401 if invalid) and the query's session. */
+  const withViewer = async (request: FastifyRequest, query: { limit: number; currency?: string; locale?: string; sessionId?: string }): Promise<ServeOptions & { viewer: Viewer }> => {
+    const principal = await optionalPrincipal(authenticate, request);
+    const { sessionId, ...opts } = query;
+    return { ...opts, viewer: { customerId: principal?.kind === 'customer' ? principal.customerId : null, sessionId: sessionId ?? null } };
+  };
   app.get(
     '/products/:handle/similar',
     {
@@ -48,10 +52,10 @@ export const recsServingRoutes: FastifyPluginAsyncTypebox<Options> = async (app,
         description: note,
         params: Type.Object({ handle: Type.String({ maxLength: 200 }) }),
         querystring: Query,
-        response: { 200: RecList, ...problems(400, 404) },
+        response: { 200: RecList, ...problems(400, 401, 404) },
       },
     },
-    async (request) => ({ items: await recommendations.similar(request.params.handle, request.query) }),
+    async (request) => ({ items: await recommendations.similar(request.params.handle, await withViewer(request, request.query)) }),
   );
   app.get(
     '/products/:handle/bought-together',
@@ -62,10 +66,10 @@ export const recsServingRoutes: FastifyPluginAsyncTypebox<Options> = async (app,
         description: note,
         params: Type.Object({ handle: Type.String({ maxLength: 200 }) }),
         querystring: Query,
-        response: { 200: RecList, ...problems(400, 404) },
+        response: { 200: RecList, ...problems(400, 401, 404) },
       },
     },
-    async (request) => ({ items: await recommendations.boughtTogether(request.params.handle, request.query) }),
+    async (request) => ({ items: await recommendations.boughtTogether(request.params.handle, await withViewer(request, request.query)) }),
   );
   app.get(
     '/carts/:id/recommendations',
@@ -73,13 +77,14 @@ export const recsServingRoutes: FastifyPluginAsyncTypebox<Options> = async (app,
       schema: {
         tags,
         summary: 'Products bought together with the cart’s, none already in it',
-        description: note,
+        description: `A customer’s cart answers only with their token (404 otherwise); a guest cart to whoever has its id. ${note}`,
+        security: [{}, { bearer: [] }],
         params: Type.Object({ id: Type.String({ maxLength: 64 }) }),
         querystring: Query,
-        response: { 200: RecList, ...problems(400, 404) },
+        response: { 200: RecList, ...problems(400, 401, 404) },
       },
     },
-    async (request) => ({ items: await recommendations.forCart(request.params.id, request.query) }),
+    async (request) => ({ items: await recommendations.forCart(request.params.id, await withViewer(request, request.query)) }),
   );
   app.get(
     '/recommendations',
@@ -89,14 +94,13 @@ export const recsServingRoutes: FastifyPluginAsyncTypebox<Options> = async (app,
         summary: '“For you”: from the shopper’s latest views and purchases',
         description: `For the customer of the bearer token (with their linked sessions) or the \`sessionId\`; never an item in that recent history (viewed or bought). ${note}`,
         security: [{}, { bearer: [] }],
-        querystring: ForYouQuery,
+        querystring: Query,
         response: { 200: RecList, ...problems(400, 401) },
       },
     },
     async (request) => {
-      const principal = await optionalPrincipal(authenticate, request);
-      const { sessionId, ...opts } = request.query;
-      return { items: await recommendations.forYou({ customerId: principal?.kind === 'customer' ? principal.customerId : null, sessionId: sessionId ?? null }, opts) };
+      const opts = await withViewer(request, request.query);
+      return { items: await recommendations.forYou(opts.viewer, opts) };
     },
   );
 };

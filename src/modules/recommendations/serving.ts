@@ -1,24 +1,31 @@
 import { ulid } from '../../platform/ids.js';
 import type { ProductCard, RecommendationsDeps } from './deps.js';
 import { recsError } from './errors.js';
+import type { ImpressionBuffer, Surface } from './impressions.js';
 import {
-  buildCoPurchase,
-  buildItemCooccurrence,
-  buildPopularity,
-  buildSequentialModel,
+  createItemIndex,
+  internItem,
   recommendBoughtTogether,
   recommendForUser,
   topNeighbours,
-  topPopular,
-  type CoPurchaseModel,
   type CooccurrenceModel,
-  type Order,
-  type PopularityEvent,
   type PopularityModel,
-  type SequentialModel,
 } from './models/index.js';
-
-const DAY = 86_400_000;
+import type { NeighbourKind } from './tables.js';
+import {
+  buildModelRows,
+  newestEventId,
+  pushStep,
+  readContent,
+  readModelState,
+  readTrainingEvents,
+  releaseLease,
+  takeLease,
+  writeModelRows,
+  type ModelState,
+  type TrainingLimits,
+  type WrittenState,
+} from './training.js';
 
 export type RecReason = 'similar_to' | 'bought_with' | 'trending' | 'because_you_viewed';
 
@@ -32,93 +39,79 @@ export interface RecItem {
   recommendationId: string;
 }
 
-export interface ServingLimits {
-  /** Days of `recs_event` a training run reads. */
-  trainingDays: number;
-  /** Most events a training run reads (the latest ones). */
-  trainingRowCap: number;
-}
-
-export const DEFAULT_SERVING_LIMITS: ServingLimits = { trainingDays: 90, trainingRowCap: 500_000 };
-
-/** The models serving answers from, swapped whole after each training run. */
-export interface TrainedModels {
-  similar: CooccurrenceModel<string>;
-  coPurchase: CoPurchaseModel<string>;
-  sequential: SequentialModel<string>;
-  popularity: PopularityModel<string>;
-  trainedAt: Date;
-  events: number;
-}
-
-const emptyModels = (): TrainedModels => ({
-  similar: buildItemCooccurrence<string>([]),
-  coPurchase: buildCoPurchase<string>([]),
-  sequential: buildSequentialModel<string>([]),
-  popularity: buildPopularity<string>([]),
-  trainedAt: new Date(0),
-  events: 0,
-});
-
-interface EventRow {
-  type: string;
-  productId: string | null;
-  sessionId: string | null;
+/** Who asks: recorded with the impressions so clicks can be joined to what was shown. */
+export interface Viewer {
   customerId: string | null;
-  orderId: string | null;
-  quantity: number;
-  occurredAt: Date;
+  sessionId: string | null;
 }
 
-/** Collapses immediate repeats (reloading a product page is not a new step). */
-function pushStep(seq: string[], item: string): void {
-  if (seq[seq.length - 1] !== item) seq.push(item);
+export interface ServeOptions {
+  limit: number;
+  currency?: string;
+  locale?: string;
+  viewer?: Viewer;
 }
 
-/** Builds every serving model from events, oldest first. Pure. */
-export function trainModels(rows: readonly EventRow[], now: Date): TrainedModels {
-  const sessions = new Map<string, string[]>();
-  const histories = new Map<string, string[]>();
-  const orders = new Map<string, Order<string>>();
-  const purchases: PopularityEvent<string>[] = [];
-  const today = now.getTime() / DAY;
-  for (const r of rows) {
-    if (!r.productId || r.type === 'search' || r.type === 'remove_from_cart') continue;
-    if (r.sessionId) {
-      const seq = sessions.get(r.sessionId) ?? [];
-      pushStep(seq, r.productId);
-      sessions.set(r.sessionId, seq);
-    }
-    const actor = r.customerId ? `c:${r.customerId}` : r.sessionId ? `s:${r.sessionId}` : null;
-    if (actor) {
-      const seq = histories.get(actor) ?? [];
-      pushStep(seq, r.productId);
-      histories.set(actor, seq);
-    }
-    if (r.type === 'purchase') {
-      // Orders group by order id; storefront purchases (no order) by session.
-      const basketKey = r.orderId ? `o:${r.orderId}` : r.sessionId ? `s:${r.sessionId}` : null;
-      const user = r.customerId ?? r.sessionId ?? r.orderId ?? undefined;
-      const time = r.occurredAt.getTime() / DAY;
-      if (basketKey) {
-        const order = orders.get(basketKey) ?? { items: [] as string[], user, time };
-        (order.items as string[]).push(r.productId);
-        orders.set(basketKey, order);
-      }
-      purchases.push({ item: r.productId, user, time, weight: Math.max(1, r.quantity) });
-    }
-  }
+/** How often a process re-reads the models' version (another process may have trained). */
+const VERSION_TTL_MS = 2_000;
+/** Cached neighbour lists, lists and item rows per process. */
+const CACHE_ENTRIES = 50_000;
+/** A training run holds the lease at most this long. */
+const LEASE_MS = 15 * 60_000;
+
+interface Ranked {
+  ids: string[];
+  scores: number[];
+}
+
+interface ItemInfo {
+  categoryIds: string[];
+  repurchase: boolean;
+}
+
+/** A bounded map that forgets the least recently used entry first. */
+function createLru<V>(capacity: number) {
+  const map = new Map<string, V>();
   return {
-    similar: buildItemCooccurrence([...sessions.values()].map((items) => ({ items }))),
-    coPurchase: buildCoPurchase(orders.values(), { popularity: { halfLife: 30, now: today } }),
-    sequential: buildSequentialModel(
-      [...histories.values()].map((items) => ({ items })),
-      { popularity: { minUsers: 2 } },
-    ),
-    popularity: buildPopularity(purchases, { halfLife: 30, now: today }),
-    trainedAt: now,
-    events: rows.length,
+    get(key: string): V | undefined {
+      const v = map.get(key);
+      if (v !== undefined) {
+        map.delete(key);
+        map.set(key, v);
+      }
+      return v;
+    },
+    set(key: string, value: V): void {
+      map.delete(key);
+      map.set(key, value);
+      if (map.size > capacity) map.delete(map.keys().next().value!);
+    },
+    clear: () => map.clear(),
   };
+}
+
+/** A neighbour model holding only the loaded products' lists: what the pure scoring functions need. */
+function partialModel(rows: ReadonlyMap<string, Ranked>): CooccurrenceModel<string> {
+  const items = createItemIndex<string>();
+  const neighbours: Int32Array[] = [];
+  const scores: Float32Array[] = [];
+  for (const [productId, row] of rows) {
+    const a = internItem(items, productId);
+    const nb = row.ids.map((id) => internItem(items, id));
+    neighbours[a] = Int32Array.from(nb);
+    scores[a] = Float32Array.from(row.scores);
+  }
+  for (let i = 0; i < items.ids.length; i++) {
+    neighbours[i] ??= new Int32Array(0);
+    scores[i] ??= new Float32Array(0);
+  }
+  return { items, neighbours, scores, counts: new Float64Array(items.ids.length) };
+}
+
+function popularityOf(list: Ranked | null): PopularityModel<string> {
+  const items = createItemIndex<string>();
+  for (const id of list?.ids ?? []) internItem(items, id);
+  return { items, score: Float64Array.from(list?.scores ?? []), ranked: Int32Array.from(items.ids.keys()) };
 }
 
 interface Candidate {
@@ -126,41 +119,125 @@ interface Candidate {
   reason: RecReason;
 }
 
-export interface ServeOptions {
-  limit: number;
-  currency?: string;
-  locale?: string;
+export interface TrainProgress {
+  /** A new stage starts (`total` 0 when unknown). */
+  stage(name: string, total: number): void;
+  /** Progress within the current stage. */
+  advance(done: number): void;
 }
 
-export function createServing(deps: RecommendationsDeps, limits: ServingLimits, now: () => Date) {
-  let models = emptyModels();
+export interface TrainResult {
+  /** `trained`, `skipped` (no new behaviour and the models are fresh) or `busy` (another process trains). */
+  outcome: 'trained' | 'skipped' | 'busy';
+  version: number;
+  events: number;
+  products: number;
+  rowsWritten: number;
+  durationMs: number;
+}
 
-  async function train(): Promise<{ events: number; items: number }> {
-    const at = now();
-    const since = new Date(at.getTime() - limits.trainingDays * DAY);
-    const latest = await deps.db
-      .selectFrom('recsEvent')
-      .select(['type', 'productId', 'sessionId', 'customerId', 'orderId', 'quantity', 'occurredAt'])
-      .where('occurredAt', '>=', since)
-      .where('productId', 'is not', null)
-      .orderBy('occurredAt', 'desc')
-      .orderBy('id', 'desc')
-      .limit(limits.trainingRowCap)
-      .execute();
-    latest.reverse();
-    models = trainModels(
-      latest.map((r) => ({ ...r, quantity: Number(r.quantity) })),
-      at,
-    );
-    return { events: latest.length, items: models.similar.items.ids.length };
+export function createServing(deps: RecommendationsDeps, training: TrainingLimits, impressions: ImpressionBuffer, now: () => Date, options: { retrainAfterMs: number }) {
+  let state: ModelState = { version: 0, trainedAt: null, events: 0, items: 0, lastEventId: 0, durationMs: 0 };
+  let stateReadAt = -Infinity;
+  let stateReading: Promise<ModelState> | null = null;
+  let written: WrittenState | null = null;
+  const cache = createLru<Ranked | ItemInfo | null>(CACHE_ENTRIES);
+
+  /** The models' version, re-read at most every VERSION_TTL_MS (one query shared by concurrent requests). */
+  async function currentVersion(): Promise<number> {
+    if (Date.now() - stateReadAt < VERSION_TTL_MS) return state.version;
+    stateReading ??= readModelState(deps.db)
+      .then((s) => {
+        if (s.version !== state.version) cache.clear();
+        state = s;
+        stateReadAt = Date.now();
+        return s;
+      })
+      .finally(() => {
+        stateReading = null;
+      });
+    return (await stateReading).version;
+  }
+
+  /** Neighbour lists of `productIds` in `kinds`, from the cache or one query for the misses. */
+  async function neighbourLists(version: number, kinds: readonly NeighbourKind[], productIds: readonly string[]): Promise<Map<NeighbourKind, Map<string, Ranked>>> {
+    const out = new Map<NeighbourKind, Map<string, Ranked>>(kinds.map((k) => [k, new Map()]));
+    if (version === 0 || productIds.length === 0) return out;
+    const missing: string[] = [];
+    for (const kind of kinds) {
+      for (const id of productIds) {
+        const hit = cache.get(`${version}|n|${kind}|${id}`);
+        if (hit === undefined) missing.push(id);
+        else if (hit !== null) out.get(kind)!.set(id, hit as Ranked);
+      }
+    }
+    if (missing.length) {
+      const ids = [...new Set(missing)];
+      const rows = await deps.db.selectFrom('recsNeighbour').select(['kind', 'productId', 'neighbours', 'scores']).where('kind', 'in', [...kinds]).where('productId', 'in', ids).execute();
+      const found = new Set<string>();
+      for (const r of rows) {
+        const ranked = { ids: r.neighbours, scores: r.scores.map(Number) };
+        cache.set(`${version}|n|${r.kind}|${r.productId}`, ranked);
+        out.get(r.kind)!.set(r.productId, ranked);
+        found.add(`${r.kind}|${r.productId}`);
+      }
+      for (const kind of kinds) for (const id of ids) if (!found.has(`${kind}|${id}`)) cache.set(`${version}|n|${kind}|${id}`, null);
+    }
+    return out;
+  }
+
+  /** Named ranked lists, cached per version; absent lists are empty. */
+  async function lists(version: number, names: readonly string[]): Promise<Map<string, Ranked>> {
+    const out = new Map<string, Ranked>();
+    if (version === 0 || names.length === 0) return out;
+    const missing: string[] = [];
+    for (const name of new Set(names)) {
+      const hit = cache.get(`${version}|l|${name}`);
+      if (hit === undefined) missing.push(name);
+      else if (hit !== null) out.set(name, hit as Ranked);
+    }
+    if (missing.length) {
+      const rows = await deps.db.selectFrom('recsList').select(['name', 'productIds', 'scores']).where('name', 'in', missing).execute();
+      for (const r of rows) out.set(r.name, { ids: r.productIds, scores: r.scores.map(Number) });
+      for (const name of missing) cache.set(`${version}|l|${name}`, out.get(name) ?? null);
+    }
+    return out;
+  }
+
+  /** Categories and the repurchase flag of products, cached per version. */
+  async function itemInfo(version: number, productIds: readonly string[]): Promise<Map<string, ItemInfo>> {
+    const out = new Map<string, ItemInfo>();
+    if (version === 0 || productIds.length === 0) return out;
+    const missing: string[] = [];
+    for (const id of new Set(productIds)) {
+      const hit = cache.get(`${version}|i|${id}`);
+      if (hit === undefined) missing.push(id);
+      else if (hit !== null) out.set(id, hit as ItemInfo);
+    }
+    if (missing.length) {
+      const rows = await deps.db.selectFrom('recsItem').select(['productId', 'categoryIds', 'repurchase']).where('productId', 'in', missing).execute();
+      for (const r of rows) out.set(r.productId, { categoryIds: r.categoryIds, repurchase: r.repurchase });
+      for (const id of missing) cache.set(`${version}|i|${id}`, out.get(id) ?? null);
+    }
+    return out;
+  }
+
+  /** Trending in these categories (in the order given, each list best first). */
+  async function categoryTrending(version: number, categoryIds: readonly string[]): Promise<string[]> {
+    const names = [...new Set(categoryIds)].map((c) => `trending:${c}`);
+    const found = await lists(version, names);
+    const out: string[] = [];
+    for (const name of names) out.push(...(found.get(name)?.ids ?? []));
+    return out;
   }
 
   /**
    * Turns candidates (best first, may repeat) into at most `limit` cards: one `cards` call for
-   * all of them, unpublished, out-of-stock, unknown and excluded products dropped. Popularity
-   * and then the catalog's best sellers are appended as `trending` first.
+   * all of them; unpublished, out-of-stock, unknown and excluded products dropped. Then
+   * `fill` (trending in the relevant categories), the shop's trending list and the catalog's best
+   * sellers, as `trending`. Each item shown is recorded as an impression.
    */
-  async function present(candidates: Candidate[], exclude: ReadonlySet<string>, opts: ServeOptions): Promise<RecItem[]> {
+  async function present(version: number, surface: Surface, anchorId: string | null, candidates: Candidate[], fill: readonly string[], exclude: ReadonlySet<string>, opts: ServeOptions): Promise<RecItem[]> {
     const want = opts.limit * 3 + 10;
     const list: Candidate[] = [];
     const seen = new Set<string>(exclude);
@@ -170,7 +247,8 @@ export function createServing(deps: RecommendationsDeps, limits: ServingLimits, 
       list.push({ productId, reason });
     };
     for (const c of candidates) add(c.productId, c.reason);
-    for (const p of topPopular(models.popularity, want, exclude)) add(p.item, 'trending');
+    for (const id of fill) add(id, 'trending');
+    if (list.length < want) for (const id of (await lists(version, ['trending'])).get('trending')?.ids ?? []) add(id, 'trending');
     if (list.length < want && deps.bestSellers) for (const id of await deps.bestSellers(want)) add(id, 'trending');
     if (list.length === 0 || !deps.cards) return [];
     const cards = await deps.cards(
@@ -179,10 +257,12 @@ export function createServing(deps: RecommendationsDeps, limits: ServingLimits, 
       opts.locale,
     );
     const out: RecItem[] = [];
+    const servedAt = now();
     for (const c of list) {
       if (out.length >= opts.limit) break;
       const card: ProductCard | undefined = cards.get(c.productId);
       if (!card || !card.published || !card.inStock) continue;
+      const recommendationId = `rec_${ulid()}`;
       out.push({
         productId: c.productId,
         handle: card.handle,
@@ -190,7 +270,18 @@ export function createServing(deps: RecommendationsDeps, limits: ServingLimits, 
         ...(card.price ? { price: card.price } : {}),
         ...(card.image ? { image: card.image } : {}),
         reason: c.reason,
-        recommendationId: `rec_${ulid()}`,
+        recommendationId,
+      });
+      impressions.add({
+        recommendationId,
+        surface,
+        reason: c.reason,
+        productId: c.productId,
+        anchorId,
+        sessionId: opts.viewer?.sessionId ?? null,
+        customerId: opts.viewer?.customerId ?? null,
+        modelVersion: String(version),
+        servedAt,
       });
     }
     return out;
@@ -203,7 +294,7 @@ export function createServing(deps: RecommendationsDeps, limits: ServingLimits, 
   }
 
   /** The latest product events of a customer (with their linked sessions) or a session, oldest first. */
-  async function recentHistory(viewer: { customerId: string | null; sessionId: string | null }): Promise<{ items: string[]; bought: Set<string> }> {
+  async function recentHistory(viewer: Viewer): Promise<{ items: string[]; bought: Set<string> }> {
     if (!viewer.customerId && !viewer.sessionId) return { items: [], bought: new Set() };
     let q = deps.db
       .selectFrom('recsEvent')
@@ -233,64 +324,155 @@ export function createServing(deps: RecommendationsDeps, limits: ServingLimits, 
     return { items, bought };
   }
 
+  /**
+   * Trains when due (or `force`): new events since the models' watermark, no models yet, or
+   * models older than `retrainAfterMs` (content and time decay move too). One process at a time
+   * (the lease); the others answer `busy` and pick the new version up within seconds.
+   */
+  async function train(opts: { force?: boolean; progress?: TrainProgress } = {}): Promise<TrainResult> {
+    const started = Date.now();
+    const skipped = (outcome: 'skipped' | 'busy'): TrainResult => ({ outcome, version: state.version, events: state.events, products: state.items, rowsWritten: 0, durationMs: Date.now() - started });
+    if (!opts.force) {
+      const s = await readModelState(deps.db);
+      const fresh = s.version > 0 && s.trainedAt !== null && now().getTime() - s.trainedAt.getTime() < options.retrainAfterMs;
+      if (fresh && (await newestEventId(deps.db)) <= s.lastEventId) return skipped('skipped');
+    }
+    const owner = await takeLease(deps.db, LEASE_MS);
+    if (!owner) return skipped('busy');
+    try {
+      const at = now();
+      opts.progress?.stage('Reading behaviour events', 0);
+      const { events, lastEventId } = await readTrainingEvents(deps.db, at, training);
+      opts.progress?.advance(events.length);
+      opts.progress?.stage('Reading product content', 0);
+      let read = 0;
+      const content = await readContent(deps, (n) => opts.progress?.advance((read += n)));
+      opts.progress?.stage('Building models', 1);
+      const rows = buildModelRows(events, content, deps.tokenize ?? ((t) => t.toLowerCase().split(/\s+/).filter(Boolean)), at, training);
+      opts.progress?.advance(1);
+      const total = rows.neighbours.length + rows.lists.length + rows.items.length;
+      opts.progress?.stage('Writing models', total);
+      const result = await writeModelRows(
+        deps.db,
+        owner,
+        rows,
+        { trainedAt: at, events: events.length, lastEventId, durationMs: Date.now() - started },
+        written,
+        (done) => opts.progress?.advance(done),
+      );
+      written = result.state;
+      cache.clear();
+      state = { version: result.version, trainedAt: at, events: events.length, items: rows.products, lastEventId, durationMs: Date.now() - started };
+      stateReadAt = Date.now();
+      deps.log.info({ version: result.version, events: events.length, products: rows.products, rowsWritten: result.written, ms: Date.now() - started }, 'recommendation models trained');
+      return { outcome: 'trained', version: result.version, events: events.length, products: rows.products, rowsWritten: result.written, durationMs: Date.now() - started };
+    } finally {
+      await releaseLease(deps.db, owner);
+    }
+  }
+
   return {
     train,
-    /** When the models in use were trained and from how many events (epoch / 0 before the first run). */
-    status: () => ({ trainedAt: models.trainedAt, events: models.events, items: models.similar.items.ids.length }),
+    /** The models in use: version (0 before the first training), when, from how many events, over how many products. */
+    async status(): Promise<ModelState> {
+      stateReadAt = -Infinity;
+      await currentVersion();
+      return { ...state };
+    },
 
     /**
      * "Similar": co-viewed / co-bought in the same sessions, then products like it by content
-     * (categories, brand), then trending. 404 for an unknown handle.
+     * (title, categories, brand, attributes), then trending in its categories and the shop.
+     * 404 for an unknown handle.
      */
     async similar(handle: string, opts: ServeOptions): Promise<RecItem[]> {
       const id = await productId(handle);
+      const version = await currentVersion();
       const want = opts.limit * 3 + 10;
-      const nb = topNeighbours(models.similar, id, want, [id]);
-      const candidates = nb.map((n) => ({ productId: n.item, reason: 'similar_to' as const }));
+      const found = await neighbourLists(version, ['similar', 'content'], [id]);
+      const candidates: Candidate[] = topNeighbours(partialModel(found.get('similar')!), id, want, [id]).map((n) => ({ productId: n.item, reason: 'similar_to' as const }));
       // Little behaviour about this item yet: products like it by content come before trending.
-      if (candidates.length < want && deps.relatedProducts) {
-        for (const related of await deps.relatedProducts(id, want)) candidates.push({ productId: related, reason: 'similar_to' });
+      if (candidates.length < want) {
+        const content = found.get('content')!;
+        const related = content.has(id)
+          ? topNeighbours(partialModel(content), id, want, [id]).map((n) => n.item)
+          : deps.relatedProducts
+            ? await deps.relatedProducts(id, want)
+            : [];
+        for (const r of related) candidates.push({ productId: r, reason: 'similar_to' });
       }
-      return present(candidates, new Set([id]), opts);
+      const info = await itemInfo(version, [id]);
+      const fill = await categoryTrending(version, info.get(id)?.categoryIds ?? []);
+      return present(version, 'similar', id, candidates, fill, new Set([id]), opts);
     },
 
     /** "Bought together": co-purchases, then trending. 404 for an unknown handle. */
     async boughtTogether(handle: string, opts: ServeOptions): Promise<RecItem[]> {
       const id = await productId(handle);
-      const scored = recommendBoughtTogether(models.coPurchase, [id], opts.limit * 3 + 10);
-      return present(
-        scored.map((s) => ({ productId: s.item, reason: s.score > 0 ? ('bought_with' as const) : ('trending' as const) })),
-        new Set([id]),
-        opts,
-      );
-    },
-
-    /** Bought together with the cart's products, never one already in it. 404 for an unknown cart. */
-    async forCart(cartId: string, opts: ServeOptions): Promise<RecItem[]> {
-      const products = deps.cartProducts ? await deps.cartProducts(cartId) : null;
-      if (!products) throw recsError('RECS_CART_NOT_FOUND');
-      const basket = [...new Set(products)];
-      const scored = basket.length ? recommendBoughtTogether(models.coPurchase, basket, opts.limit * 3 + 10) : [];
-      return present(
-        scored.map((s) => ({ productId: s.item, reason: s.score > 0 ? ('bought_with' as const) : ('trending' as const) })),
-        new Set(basket),
-        opts,
-      );
+      return boughtWith('bought_together', id, [id], opts);
     },
 
     /**
-     * "For you": from the viewer's latest items (customer with linked sessions, or session),
-     * never an item they viewed or bought in that history, then trending.
+     * Bought together with the cart's products, never one already in it. 404 for an unknown cart
+     * and for a customer's cart asked by anyone else.
      */
-    async forYou(viewer: { customerId: string | null; sessionId: string | null }, opts: ServeOptions): Promise<RecItem[]> {
+    async forCart(cartId: string, opts: ServeOptions): Promise<RecItem[]> {
+      const products = deps.cartProducts ? await deps.cartProducts(cartId, opts.viewer?.customerId ?? null) : null;
+      if (!products) throw recsError('RECS_CART_NOT_FOUND');
+      return boughtWith('cart', cartId, [...new Set(products)], opts);
+    },
+
+    /**
+     * "For you": what followed (and resembles) the viewer's latest items, then trending in the
+     * categories of that history, then the shop's trending. Never an item of the history (viewed
+     * or bought), except bought products shoppers typically buy again.
+     */
+    async forYou(viewer: Viewer, opts: ServeOptions): Promise<RecItem[]> {
       const { items, bought } = await recentHistory(viewer);
-      const scored = items.length ? recommendForUser(models.sequential, items, opts.limit * 3 + 10) : [];
-      const exclude = new Set([...items, ...bought]);
+      const version = await currentVersion();
+      const recent = items.slice(-5);
+      const [found, popular, info] = await Promise.all([
+        neighbourLists(version, ['next', 'close'], recent),
+        lists(version, ['sequence:popular']),
+        itemInfo(version, items.slice(-20)),
+      ]);
+      const model = { transitions: partialModel(found.get('next')!), similarity: partialModel(found.get('close')!), popularity: popularityOf(popular.get('sequence:popular') ?? null) };
+      const scored = recent.length ? recommendForUser(model, items, opts.limit * 3 + 10) : [];
+      const exclude = new Set(items.filter((i) => !(bought.has(i) && info.get(i)?.repurchase)));
+      const categories: string[] = [];
+      for (let i = items.length - 1; i >= 0 && categories.length < 10; i--) for (const c of info.get(items[i]!)?.categoryIds ?? []) categories.push(c);
+      const fill = await categoryTrending(version, categories);
       return present(
-        scored.map((s) => ({ productId: s.item, reason: s.score > 0 ? ('because_you_viewed' as const) : ('trending' as const) })),
+        version,
+        'for_you',
+        null,
+        // The model's own popularity fallback (score 0) comes after trending in the viewer's categories.
+        [...scored.filter((s) => s.score > 0).map((s) => ({ productId: s.item, reason: 'because_you_viewed' as const })), ...fill.map((id) => ({ productId: id, reason: 'trending' as const }))],
+        scored.filter((s) => s.score === 0).map((s) => s.item),
         exclude,
-        opts,
+        { ...opts, viewer },
       );
     },
   };
+
+  async function boughtWith(surface: Surface, anchorId: string, basket: readonly string[], opts: ServeOptions): Promise<RecItem[]> {
+    const version = await currentVersion();
+    const [found, popular, info] = await Promise.all([neighbourLists(version, ['bought'], basket), lists(version, ['bought:popular']), itemInfo(version, basket)]);
+    const model = { pairs: partialModel(found.get('bought')!), popularity: popularityOf(popular.get('bought:popular') ?? null) };
+    const scored = basket.length ? recommendBoughtTogether(model, basket, opts.limit * 3 + 10) : [];
+    const fill = await categoryTrending(
+      version,
+      basket.flatMap((b) => info.get(b)?.categoryIds ?? []),
+    );
+    return present(
+      version,
+      surface,
+      anchorId,
+      // The model's own popularity fallback (score 0) comes after trending in the basket's categories.
+      [...scored.filter((s) => s.score > 0).map((s) => ({ productId: s.item, reason: 'bought_with' as const })), ...fill.map((id) => ({ productId: id, reason: 'trending' as const }))],
+      scored.filter((s) => s.score === 0).map((s) => s.item),
+      new Set(basket),
+      opts,
+    );
+  }
 }

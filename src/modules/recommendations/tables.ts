@@ -24,6 +24,8 @@ export interface RecsEventTable {
   orderLineId: string | null;
   occurredAt: Date;
   receivedAt: Generated<Date>;
+  /** The `recommendationId` of the recommendation the event follows (clicks on recommendations). */
+  recommendationId: Generated<string | null>;
 }
 
 /** Table `recs_session_customer`: an anonymous session that later signed in as this customer. */
@@ -50,11 +52,69 @@ export interface RecsItemDailyTable {
   distinctSessions: number;
 }
 
+/** Table `recs_model`: one row (`current`): the models' version, its training run, and the training lease. */
+export interface RecsModelTable {
+  id: string;
+  version: Generated<string>;
+  trainedAt: Date | null;
+  events: Generated<number>;
+  items: Generated<number>;
+  /** The newest `recs_event.id` the models have seen. */
+  lastEventId: Generated<string>;
+  durationMs: Generated<number>;
+  leaseOwner: string | null;
+  leaseUntil: Date | null;
+}
+
+/** Which neighbour lists training writes: behaviour (`similar`, `bought`, `next`, `close`) and `content`. */
+export type NeighbourKind = 'similar' | 'content' | 'bought' | 'next' | 'close';
+
+/** Table `recs_neighbour`: a product's neighbours in one model, best first. */
+export interface RecsNeighbourTable {
+  kind: NeighbourKind;
+  productId: string;
+  neighbours: string[];
+  scores: number[];
+}
+
+/** Table `recs_list`: a named ranked list of products (`trending`, `trending:<categoryId>`, …). */
+export interface RecsListTable {
+  name: string;
+  productIds: string[];
+  scores: number[];
+}
+
+/** Table `recs_item`: per product, what serving needs beyond neighbours. */
+export interface RecsItemTable {
+  productId: string;
+  categoryIds: string[];
+  repurchase: boolean;
+}
+
+/** Table `recs_impression`: one recommended product shown in one response. */
+export interface RecsImpressionTable {
+  recommendationId: string;
+  surface: string;
+  reason: string;
+  productId: string;
+  /** The product (similar, bought together) or cart the list was for. */
+  anchorId: string | null;
+  sessionId: string | null;
+  customerId: string | null;
+  modelVersion: string;
+  servedAt: Date;
+}
+
 declare module '../../platform/db/schema.js' {
   interface Database {
     recsRate: RecsRateTable;
     recsEvent: RecsEventTable;
     recsSessionCustomer: RecsSessionCustomerTable;
     recsItemDaily: RecsItemDailyTable;
+    recsModel: RecsModelTable;
+    recsNeighbour: RecsNeighbourTable;
+    recsList: RecsListTable;
+    recsItem: RecsItemTable;
+    recsImpression: RecsImpressionTable;
   }
 }

@@ -9,6 +9,7 @@ import { createPgSearchEngine } from './pg-engine.js';
 import type { SearchQuery, SuggestQuery } from './schemas.js';
 import { searchProducts, suggestProducts } from './service.js';
 import { reindexAll, reindexProducts, syncHandlers, type ReindexProgress } from './sync.js';
+import { analyze } from './text.js';
 
 export { searchMigrations } from './migrations.js';
 export { searchRoutes } from './routes.js';
@@ -18,6 +19,20 @@ export { searchError } from './errors.js';
 export { CATALOG_EVENTS } from './sync.js';
 export type * from './engine.js';
 export type { SearchPage } from './service.js';
+
+/**
+ * The distinct terms of `text` as search indexes them, in first-seen order: NFKC and lower
+ * case, English stopwords dropped and words stemmed, numbers and units normalised (a number with
+ * its unit also gives the joined measurement, "2 qt" → 2, 2qt, qt), CJK runs cut into words by
+ * jieba (no character bigrams). For other modules that need the same notion of a word, such as
+ * content-based recommendations.
+ *
+ * @example
+ * analyzeTerms('Wireless Earbuds, 2 pack') // ['wireless', 'earbud', '2', '2pack', 'pack']
+ */
+export function analyzeTerms(text: string): string[] {
+  return [...new Set(analyze(text).map((t) => t.term))];
+}
 
 export interface SearchModuleDeps {
   db: Kysely<Database>;

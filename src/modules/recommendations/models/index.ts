@@ -18,3 +18,11 @@ export {
 } from './sequential.js';
 export { buildSessionIndex, recommendNextInSession, type SessionIndex, type SessionKnnOptions } from './session-knn.js';
 export { buildCoPurchase, recommendBoughtTogether, type CoPurchaseModel, type CoPurchaseOptions, type Order } from './co-purchase.js';
+export {
+  buildContentSimilarity,
+  productFeatures,
+  DEFAULT_FIELD_WEIGHTS,
+  type ContentItem,
+  type ContentSimilarityOptions,
+  type ProductContent,
+} from './content.js';
