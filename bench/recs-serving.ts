@@ -1,7 +1,7 @@
 /**
  * Recommendation serving under load: the built service on PostgreSQL with the demo shop (its
  * catalog and generated behaviour), models trained, then for BENCH_SECONDS (15) each at
- * BENCH_CONNECTIONS (10):
+ * BENCH_CONNECTIONS (1 and 10):
  *   GET /store/products/:handle/similar          (a random demo product per request)
  *   GET /store/products/:handle/bought-together
  *   GET /store/recommendations?sessionId=…       (a random demo shopper's session)
@@ -17,7 +17,7 @@ import autocannon from 'autocannon';
 import { postJson, startServer } from './lib.js';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 15);
-const connectionCounts = (process.env.BENCH_CONNECTIONS ?? '10').split(',').map(Number);
+const connectionCounts = (process.env.BENCH_CONNECTIONS ?? '1,10').split(',').map(Number);
 const email = 'bench-owner@example.com';
 const password = 'bench-owner-password-1';
 

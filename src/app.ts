@@ -227,6 +227,7 @@ export async function createApp(options: AppOptions) {
   // Recommendations: behaviour events from storefronts and paid orders.
   const recommendations = createRecommendationsModule({
     db,
+    limits: { cacheTtlMs: config.cache.storeTtlMs },
     log: log.child({ component: 'recommendations' }),
     resolveSkus: async (skus) => new Map([...(await catalog.lookupSkus(db, skus, config.shop.defaultCurrency, config.shop.defaultLocale)).values()].map((o) => [o.sku, o.productId])),
     // Serving reads products, stock and carts only through these.

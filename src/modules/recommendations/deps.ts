@@ -44,9 +44,11 @@ export interface RecsLimits {
   maxFutureSkewMs: number;
   /** Models older than this are retrained even without new events (content and time decay move). */
   retrainAfterMs: number;
+  /** How old a product's card (title, price, stock) or handle lookup may be when served (0: read every time). */
+  cacheTtlMs: number;
 }
 
-export const DEFAULT_RECS_LIMITS: RecsLimits = { eventsPerMinute: 600, retentionDays: 180, maxFutureSkewMs: 5 * 60_000, retrainAfterMs: 3_600_000 };
+export const DEFAULT_RECS_LIMITS: RecsLimits = { eventsPerMinute: 600, retentionDays: 180, maxFutureSkewMs: 5 * 60_000, retrainAfterMs: 3_600_000, cacheTtlMs: 2_000 };
 
 /** Who sent a batch: a signed-in customer, or nobody (anonymous storefront session). */
 export interface EventViewer {

@@ -37,7 +37,7 @@ export function createRecommendationsModule(deps: RecommendationsDeps) {
   const now = () => deps.now?.() ?? new Date();
   const training = { ...DEFAULT_TRAINING_LIMITS, ...deps.training };
   const impressions = createImpressionBuffer(deps.db, deps.log);
-  const serving = createServing(deps, training, impressions, now, { retrainAfterMs: limits.retrainAfterMs });
+  const serving = createServing(deps, training, impressions, now, { retrainAfterMs: limits.retrainAfterMs, cacheTtlMs: limits.cacheTtlMs });
   return {
     limits,
     training,

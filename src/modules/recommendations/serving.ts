@@ -136,12 +136,41 @@ export interface TrainResult {
   durationMs: number;
 }
 
-export function createServing(deps: RecommendationsDeps, training: TrainingLimits, impressions: ImpressionBuffer, now: () => Date, options: { retrainAfterMs: number }) {
+export function createServing(deps: RecommendationsDeps, training: TrainingLimits, impressions: ImpressionBuffer, now: () => Date, options: { retrainAfterMs: number; cacheTtlMs: number }) {
   let state: ModelState = { version: 0, trainedAt: null, events: 0, items: 0, lastEventId: 0, durationMs: 0 };
   let stateReadAt = -Infinity;
   let stateReading: Promise<ModelState> | null = null;
   let written: WrittenState | null = null;
   const cache = createLru<Ranked | ItemInfo | null>(CACHE_ENTRIES);
+  // Handles and cards, like the store's own pages, may be up to `cacheTtlMs` old (0: never cached).
+  const shortLived = createLru<{ at: number; value: string | null | ProductCard }>(CACHE_ENTRIES);
+  const fresh = (key: string) => {
+    const hit = options.cacheTtlMs > 0 ? shortLived.get(key) : undefined;
+    return hit && Date.now() - hit.at < options.cacheTtlMs ? hit : undefined;
+  };
+  const remember = (key: string, value: string | null | ProductCard) => {
+    if (options.cacheTtlMs > 0) shortLived.set(key, { at: Date.now(), value });
+  };
+
+  /** Cards for these products, from the short-lived cache or one `cards` call for the misses. */
+  async function cardsFor(productIds: readonly string[], currency?: string, locale?: string): Promise<Map<string, ProductCard>> {
+    const out = new Map<string, ProductCard>();
+    const missing: string[] = [];
+    for (const id of productIds) {
+      const hit = fresh(`c|${currency ?? ''}|${locale ?? ''}|${id}`);
+      if (hit === undefined) missing.push(id);
+      else if (hit.value !== null) out.set(id, hit.value as ProductCard);
+    }
+    if (missing.length && deps.cards) {
+      const found = await deps.cards(missing, currency, locale);
+      for (const id of missing) {
+        const card = found.get(id) ?? null;
+        remember(`c|${currency ?? ''}|${locale ?? ''}|${id}`, card);
+        if (card) out.set(id, card);
+      }
+    }
+    return out;
+  }
 
   /** The models' version, re-read at most every VERSION_TTL_MS (one query shared by concurrent requests). */
   async function currentVersion(): Promise<number> {
@@ -232,8 +261,8 @@ export function createServing(deps: RecommendationsDeps, training: TrainingLimit
   }
 
   /**
-   * Turns candidates (best first, may repeat) into at most `limit` cards: one `cards` call for
-   * all of them; unpublished, out-of-stock, unknown and excluded products dropped. Then
+   * Turns candidates (best first, may repeat) into at most `limit` cards: usually one `cards`
+   * call for the first `2 × limit + 5`, more only when too many were dropped; unpublished, out-of-stock, unknown and excluded products dropped. Then
    * `fill` (trending in the relevant categories), the shop's trending list and the catalog's best
    * sellers, as `trending`. Each item shown is recorded as an impression.
    */
@@ -249,46 +278,55 @@ export function createServing(deps: RecommendationsDeps, training: TrainingLimit
     for (const c of candidates) add(c.productId, c.reason);
     for (const id of fill) add(id, 'trending');
     if (list.length < want) for (const id of (await lists(version, ['trending'])).get('trending')?.ids ?? []) add(id, 'trending');
-    if (list.length < want && deps.bestSellers) for (const id of await deps.bestSellers(want)) add(id, 'trending');
+    if (list.length < opts.limit * 2 && deps.bestSellers) for (const id of await deps.bestSellers(want)) add(id, 'trending');
     if (list.length === 0 || !deps.cards) return [];
-    const cards = await deps.cards(
-      list.map((c) => c.productId),
-      opts.currency,
-      opts.locale,
-    );
     const out: RecItem[] = [];
     const servedAt = now();
-    for (const c of list) {
-      if (out.length >= opts.limit) break;
-      const card: ProductCard | undefined = cards.get(c.productId);
-      if (!card || !card.published || !card.inStock) continue;
-      const recommendationId = `rec_${ulid()}`;
-      out.push({
-        productId: c.productId,
-        handle: card.handle,
-        title: card.title,
-        ...(card.price ? { price: card.price } : {}),
-        ...(card.image ? { image: card.image } : {}),
-        reason: c.reason,
-        recommendationId,
-      });
-      impressions.add({
-        recommendationId,
-        surface,
-        reason: c.reason,
-        productId: c.productId,
-        anchorId,
-        sessionId: opts.viewer?.sessionId ?? null,
-        customerId: opts.viewer?.customerId ?? null,
-        modelVersion: String(version),
-        servedAt,
-      });
+    // Cards for a few more candidates than asked (some may be out of stock or unpublished); more
+    // rounds only when too many were dropped.
+    let next = 0;
+    while (out.length < opts.limit && next < list.length) {
+      const batch = list.slice(next, next + (opts.limit - out.length) * 2 + 5);
+      next += batch.length;
+      const cards = await cardsFor(
+        batch.map((c) => c.productId),
+        opts.currency,
+        opts.locale,
+      );
+      for (const c of batch) {
+        if (out.length >= opts.limit) break;
+        const card: ProductCard | undefined = cards.get(c.productId);
+        if (!card || !card.published || !card.inStock) continue;
+        const recommendationId = `rec_${ulid()}`;
+        out.push({
+          productId: c.productId,
+          handle: card.handle,
+          title: card.title,
+          ...(card.price ? { price: card.price } : {}),
+          ...(card.image ? { image: card.image } : {}),
+          reason: c.reason,
+          recommendationId,
+        });
+        impressions.add({
+          recommendationId,
+          surface,
+          reason: c.reason,
+          productId: c.productId,
+          anchorId,
+          sessionId: opts.viewer?.sessionId ?? null,
+          customerId: opts.viewer?.customerId ?? null,
+          modelVersion: String(version),
+          servedAt,
+        });
+      }
     }
     return out;
   }
 
   async function productId(handle: string): Promise<string> {
-    const id = deps.productIdByHandle ? await deps.productIdByHandle(handle) : null;
+    const hit = fresh(`h|${handle}`);
+    const id = hit ? (hit.value as string | null) : deps.productIdByHandle ? await deps.productIdByHandle(handle) : null;
+    if (!hit) remember(`h|${handle}`, id);
     if (!id) throw recsError('RECS_PRODUCT_NOT_FOUND', { detail: `No published product has the handle ${handle}` });
     return id;
   }

@@ -8,7 +8,9 @@ import {
   buildItemCooccurrence,
   buildPopularity,
   buildSequentialModel,
+  buildSessionIndex,
   productFeatures,
+  recommendNextInSession,
   type CooccurrenceModel,
   type Order,
   type PopularityEvent,
@@ -89,10 +91,44 @@ function listRow(name: string, model: PopularityModel<string>, size: number): In
 }
 
 /**
+ * "Similar" lists: what the session-neighbour model (`recommendNextInSession`, the code
+ * `npm run bench:recs` scores on Diginetica and Retailrocket) expects next in a session that holds
+ * only this product, then its co-occurrence neighbours when that gives fewer than `keep`.
+ */
+function similarRows(sessions: string[][], keep: number): Insertable<RecsNeighbourTable>[] {
+  const out: Insertable<RecsNeighbourTable>[] = [];
+  const paired = sessions.filter((s) => s.length > 1);
+  if (paired.length === 0) return out;
+  const sequences = paired.map((items) => ({ items }));
+  const cooccurrence = buildItemCooccurrence(sequences, { maxNeighbours: keep });
+  const index = buildSessionIndex(sequences);
+  for (let a = 0; a < cooccurrence.items.ids.length; a++) {
+    const item = cooccurrence.items.ids[a]!;
+    const ranked = recommendNextInSession(index, [item], keep, {}, [item]);
+    const neighbours = ranked.map((r) => r.item);
+    const scores = ranked.map((r) => Math.fround(r.score));
+    const seen = new Set(neighbours);
+    const nb = cooccurrence.neighbours[a]!;
+    // Below every session-model score, in co-occurrence order.
+    let floor = scores.length ? scores[scores.length - 1]! : 1;
+    for (let i = 0; i < nb.length && neighbours.length < keep; i++) {
+      const other = cooccurrence.items.ids[nb[i]!]!;
+      if (seen.has(other)) continue;
+      floor = Math.fround(floor * 0.99);
+      neighbours.push(other);
+      scores.push(floor);
+    }
+    if (neighbours.length) out.push({ kind: 'similar', productId: item, neighbours, scores });
+  }
+  return out;
+}
+
+/**
  * Builds every serving model from events (oldest first) and the catalog's content, as rows.
  * Pure: the same inputs always give the same rows.
  *
- * - `similar`: co-occurrence in browsing sessions (views, cart adds, purchases, clicks; window 3);
+ * - `similar`: the session-neighbour model's answer for a one-product session, then co-occurrence
+ *   in browsing sessions (views, cart adds, purchases, clicks; window 3);
  * - `content`: TF-IDF cosine over titles, categories, brand and attributes;
  * - `bought`: co-purchase in baskets (orders; storefront purchases grouped by session);
  * - `next` and `close`: the "for you" sequential model over customer (else session) histories;
@@ -142,8 +178,7 @@ export function buildModelRows(events: readonly TrainingEvent[], content: readon
 
   const keep = limits.neighbours;
   const neighbours: Insertable<RecsNeighbourTable>[] = [];
-  const similar = buildItemCooccurrence([...sessions.values()].map((items) => ({ items })), { maxNeighbours: keep });
-  neighbourRows('similar', similar, keep, neighbours);
+  neighbours.push(...similarRows([...sessions.values()], keep));
   const coPurchase = buildCoPurchase(baskets.values(), { maxNeighbours: keep, popularity: { halfLife: 30, now: today } });
   neighbourRows('bought', coPurchase.pairs, keep, neighbours);
   const sequential = buildSequentialModel(
