@@ -131,7 +131,7 @@ export async function createApp(options: AppOptions) {
   const auth = createAuthModule({ db, config: config.auth });
   const audit = createAuditModule({ db });
   const inventory = createInventoryModule({ db });
-  const customers = createCustomersModule({ db, auth, passwordResetTtlMinutes: config.auth.passwordResetTtlMinutes, publicUrl: config.publicUrl });
+  const customers = createCustomersModule({ db, auth, audit, passwordResetTtlMinutes: config.auth.passwordResetTtlMinutes, publicUrl: config.publicUrl });
   const staff = createStaffModule({ db, auth, audit });
   const storeCache = createTtlCache<unknown>({ maxEntries: config.cache.storeMaxEntries, ttlMs: config.cache.storeTtlMs });
   const catalog = createCatalogModule({ db, inventory, audit, shop: config.shop, jobs, storeCache });

@@ -17,6 +17,8 @@ export interface CustomerDeps {
   auth: Auth;
   passwordResetTtlMinutes: number;
   publicUrl: string;
+  /** Where staff deletions of accounts are recorded. */
+  audit?: CustomerAudit;
 }
 
 export interface Client {
@@ -180,4 +182,39 @@ export async function confirmPasswordReset(deps: CustomerDeps, token: string, pa
     await deps.auth.revokeSubjectSessions(trx, 'customer', reset.customerId);
     await publish(trx, 'customer.password_reset', { customerId: reset.customerId });
   });
+}
+
+/** Who deletes an account: the customer (with their password) or a staff member (audited). */
+export type Deleter = { kind: 'self'; password: string; client: Client } | { kind: 'staff'; staffId: string; ip: string };
+
+/**
+ * Deletes an account: the profile, address book and reset tokens go, every session is revoked, and
+ * `customer.deleted` is published in the same transaction (modules holding personal data about the
+ * customer, such as behaviour events, follow it). Orders keep the copies of name, email and
+ * addresses they were placed with. The email can register again.
+ */
+export async function deleteAccount(deps: CustomerDeps, customerId: string, by: Deleter): Promise<void> {
+  const row = await deps.db.selectFrom('customer').select(['email', 'passwordHash']).where('id', '=', customerId).executeTakeFirst();
+  if (!row) throw customerError('USER_NOT_FOUND');
+  if (by.kind === 'self') {
+    await deps.auth.assertNotThrottled('customer', row.email, by.client.ip);
+    if (!(await verifyPassword(row.passwordHash, by.password))) {
+      await deps.auth.recordLoginFailure('customer', row.email, by.client.ip);
+      throw customerError('USER_CURRENT_PASSWORD_INCORRECT', { fields: [{ field: '/password', message: 'is incorrect' }] });
+    }
+  }
+  await withTransaction(deps.db, async (trx) => {
+    const deleted = await trx.deleteFrom('customer').where('id', '=', customerId).executeTakeFirst();
+    if (Number(deleted.numDeletedRows) === 0) throw customerError('USER_NOT_FOUND');
+    await deps.auth.revokeSubjectSessions(trx, 'customer', customerId);
+    await publish(trx, 'customer.deleted', { customerId });
+    if (by.kind === 'staff' && deps.audit) {
+      await deps.audit.record(trx, { actorId: by.staffId, action: 'customer.deleted', targetType: 'customer', targetId: customerId, ip: by.ip });
+    }
+  });
+}
+
+/** The audit log, as account deletion by staff writes to it. */
+export interface CustomerAudit {
+  record(db: Kysely<Database>, entry: { actorId: string; action: string; targetType: string; targetId: string; ip: string }): Promise<unknown>;
 }

@@ -43,6 +43,13 @@ export function createCustomersModule(deps: CustomerDeps) {
     updateAddress: (customerId: string, id: string, input: UpdateAddressBody) => addresses.updateAddress(deps.db, customerId, id, input),
     /** Throws 404 `ADDRESS_NOT_FOUND` for a missing or another customer's address. */
     deleteAddress: (customerId: string, id: string) => addresses.deleteAddress(deps.db, customerId, id),
+    /**
+     * Deletes the account (profile, addresses, sessions) and publishes `customer.deleted` in the
+     * same transaction; orders keep their own copies. The customer confirms with their password
+     * (400 USER_CURRENT_PASSWORD_INCORRECT, throttled like sign-in); staff deletions are audited.
+     * Throws 404 USER_NOT_FOUND.
+     */
+    deleteAccount: (customerId: string, by: account.Deleter) => account.deleteAccount(deps, customerId, by),
     /** Staff search by email or name, newest first. */
     search: (query: CustomerSearchQuery) => admin.searchCustomers(deps.db, query),
     /** Staff view of one customer. Throws 404 `USER_NOT_FOUND`. */

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { clientOf, customerOf, type Guards } from '../../platform/http/auth.js';
+import { clientOf, customerOf, staffOf, type Guards } from '../../platform/http/auth.js';
 import { IdParams, NoBody, Page, problems } from '../../platform/http/schemas.js';
 import { sendEmpty } from '../../platform/http/reply.js';
 import type { Customers } from './index.js';
@@ -114,6 +114,26 @@ export const customerStoreRoutes: FastifyPluginAsyncTypebox<Options> = async (ap
     },
   );
 
+  app.delete(
+    '/me',
+    {
+      onRequest: guards.customer,
+      schema: {
+        tags,
+        summary: 'Delete my account',
+        description:
+          'Confirmed with the password. The profile, address book and every session are deleted, and so is the behaviour recorded for recommendations; orders keep the name, email and addresses they were placed with. The email can register again.',
+        security: bearer,
+        body: Type.Object({ password: Type.String({ minLength: 1, maxLength: 1024 }) }, { additionalProperties: false }),
+        response: { 204: NoBody, ...problems(400, 401, 403, 429) },
+      },
+    },
+    async (request, reply) => {
+      await customers.deleteAccount(customerOf(request).customerId, { kind: 'self', password: request.body.password, client: clientOf(request) });
+      return sendEmpty(reply, 204);
+    },
+  );
+
   const addressTags = ['store: addresses'];
   app.get(
     '/me/addresses',
@@ -177,5 +197,23 @@ export const customerAdminRoutes: FastifyPluginAsyncTypebox<Options> = async (ap
       schema: { tags, summary: 'One customer with addresses', security: bearer, params: IdParams, response: { 200: AdminCustomerSchema, ...problems(401, 403, 404) } },
     },
     async (request) => customers.getDetail(request.params.id),
+  );
+  app.delete(
+    '/customers/:id',
+    {
+      onRequest: guards.staff('customers:write'),
+      schema: {
+        tags,
+        summary: 'Delete a customer account',
+        description: 'As the customer could (profile, addresses, sessions, behaviour data); orders are kept. Recorded in the audit log.',
+        security: bearer,
+        params: IdParams,
+        response: { 204: NoBody, ...problems(401, 403, 404) },
+      },
+    },
+    async (request, reply) => {
+      await customers.deleteAccount(request.params.id, { kind: 'staff', staffId: staffOf(request).staffId, ip: clientOf(request).ip });
+      return sendEmpty(reply, 204);
+    },
   );
 };
