@@ -4,7 +4,7 @@ import type { Config } from './platform/config.js';
 export interface SeedResult {
   /** Demo products created on this start (0 when the catalog already had products). */
   demoProducts?: number;
-  /** Demo behaviour events created on this start (0 when the shop already had events). */
+  /** Demo behaviour events created on this start (absent when none: the shop already had events, or no products). */
   demoEvents?: number;
   owner?: { email: string; outcome: 'created' | 'updated' | 'unchanged' };
   /** Set only when an owner was generated: shown once to the operator, never logged. */
@@ -48,7 +48,8 @@ export async function seed(app: BazaarApp, config: Config): Promise<SeedResult> 
   if (config.demo) {
     const owner = (await staff.list({ limit: 1, role: 'owner', active: true })).items[0];
     if (owner) result.demoProducts = await catalog.seedDemo({ staffId: owner.id, ip: '127.0.0.1' });
-    result.demoEvents = await seedDemoBehaviour(app);
+    const events = await seedDemoBehaviour(app);
+    if (events > 0) result.demoEvents = events;
   }
   return result;
 }
