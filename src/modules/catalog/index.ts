@@ -56,7 +56,7 @@ export function createCatalogModule(deps: CatalogDeps) {
     /** The store listing (see GET /store/products). */
     listStoreProducts: (query: Parameters<typeof listStoreProducts>[1], locale: string) => listStoreProducts(deps, query, locale),
     /** Currency resolution and exchange rate for a store request. */
-    priceContext: (currency?: string) => priceContext(deps, currency),
+    priceContext: (currency?: string, db: Kysely<Database> = deps.db) => priceContext(db === deps.db ? deps : { ...deps, db }, currency),
     /**
      * Imports a CSV or NDJSON product file in this process (the CLI), reporting progress; the
      * HTTP route queues the same work as a job instead.

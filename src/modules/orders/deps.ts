@@ -61,7 +61,8 @@ export interface OrderDeps {
   inventory: Inventory;
   catalog: {
     recordSales(trx: Tx, lines: { productId: string; quantity: number }[]): Promise<void>;
-    priceContext(currency?: string): Promise<{ currency: string; base: string; rate: string | null }>;
+    /** The currency, the shop's base and the rate between them; pass the transaction as `db` to read inside it. */
+    priceContext(currency?: string, db?: Kysely<Database>): Promise<{ currency: string; base: string; rate: string | null }>;
   };
   customers: { get(customerId: string): Promise<{ email: string }> };
   audit: Audit;

@@ -63,7 +63,8 @@ export async function writeOrder(
   trx: Tx,
   o: NewOrder,
 ): Promise<{ order: OrderRow; lines: LineRow[]; history: Selectable<OrderHistoryTable>[] }> {
-  const ctx = await deps.catalog.priceContext(o.currency);
+  // Inside the transaction: PGlite has one connection, and a read through the root handle would wait for this transaction.
+  const ctx = await deps.catalog.priceContext(o.currency, trx);
   const order = await trx
     .insertInto('orders')
     .values({
