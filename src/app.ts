@@ -51,6 +51,7 @@ import { createPoller } from './platform/poller.js';
 import { Redis } from 'ioredis';
 import { createFlashRedis, createFlashSalesModule, flashSaleAdminRoutes, flashSaleMigrations, flashSaleStoreRoutes } from './modules/flash-sales/index.js';
 import { createRecommendationsModule, recommendationMigrations, recsAdminRoutes, recsEventRoutes, recsServingRoutes } from './modules/recommendations/index.js';
+import { analyticsMigrations, analyticsRoutes, createAnalyticsModule } from './modules/analytics/index.js';
 
 /** Every migration, in the order the modules depend on each other. */
 export const MIGRATIONS: readonly MigrationSet[] = [
@@ -71,6 +72,7 @@ export const MIGRATIONS: readonly MigrationSet[] = [
   reviewMigrations,
   flashSaleMigrations,
   recommendationMigrations,
+  analyticsMigrations,
 ];
 
 /** Paths whose values never reach a log line. */
@@ -286,6 +288,39 @@ export async function createApp(options: AppOptions) {
     { pollMs: 1_000, log, what: 'recommendation impressions' },
   );
 
+  // Analytics: rollups from order events and from the storefront behaviour recommendations keeps.
+  const analytics = createAnalyticsModule({
+    db,
+    log: log.child({ component: 'analytics' }),
+    shop: config.shop,
+    behaviourEvents: (from, afterId, limit, receivedBefore) => recommendations.eventsAfter(from, afterId, limit, receivedBefore),
+    productCategories: async (productIds) => {
+      const out = new Map<string, readonly string[]>();
+      for (const id of productIds) {
+        try {
+          out.set(id, (await catalog.getProduct(id)).categoryIds);
+        } catch (err) {
+          // A product deleted since the sale simply has no category.
+          if ((err as { code?: unknown }).code !== 'CATALOG_PRODUCT_NOT_FOUND') throw err;
+        }
+      }
+      return out;
+    },
+    exchangeRate: async (currency) => {
+      try {
+        return (await catalog.priceContext(currency)).rate;
+      } catch (err) {
+        if ((err as { code?: unknown }).code === 'CATALOG_UNKNOWN_CURRENCY') return null;
+        throw err;
+      }
+    },
+    productTitles: async (productIds) => new Map([...(await catalog.productCards(productIds, config.shop.defaultCurrency, config.shop.defaultLocale))].map(([id, card]) => [id, card.title])),
+    categoryNames: async () => new Map((await catalog.listCategories()).map((c) => [c.id, c.name])),
+  });
+  for (const [name, handler] of analytics.subscriptions()) dispatcher.subscribe(name, 'analytics', handler);
+  // Storefront behaviour is folded in batches; a full batch means more is waiting.
+  const analyticsFolder = createPoller(async () => (await analytics.foldBehaviour()) === analytics.batchSize, { pollMs: 10_000, log, what: 'analytics behaviour fold' });
+
   const authenticate: Authenticate = async (token) => {
     const session = await auth.resolveSession(token);
     if (!session) return null;
@@ -380,6 +415,7 @@ export async function createApp(options: AppOptions) {
   await server.register(recsEventRoutes, { prefix: '/store', recommendations, authenticate });
   await server.register(recsServingRoutes, { prefix: '/store', recommendations, authenticate });
   await server.register(recsAdminRoutes, { prefix: '/admin', recommendations, guards });
+  await server.register(analyticsRoutes, { prefix: '/admin', analytics, guards });
   await server.ready();
 
   return {
@@ -389,7 +425,7 @@ export async function createApp(options: AppOptions) {
     log,
     dispatcher,
     jobs,
-    modules: { promotions, auth, audit, customers, staff, inventory, catalog, search, cart, orders, payments, reviews, flashSales, recommendations },
+    modules: { promotions, auth, audit, customers, staff, inventory, catalog, search, cart, orders, payments, reviews, flashSales, recommendations, analytics },
     /** Starts the background loops: outbox delivery, jobs, the order clock, the payment status sweep. */
     startBackground(): void {
       dispatcher.start();
@@ -399,6 +435,7 @@ export async function createApp(options: AppOptions) {
       recsCompactor.start();
       recsTrainer.start();
       recsImpressions.start();
+      analyticsFolder.start();
       // Redis is never the only record: a restart reloads live sales' counters from the database.
       flashSales.rebuildCounters(true).catch((err: unknown) => log.error({ err }, 'flash sale counters not rebuilt'));
       flashSales.startSweeper();
@@ -413,6 +450,7 @@ export async function createApp(options: AppOptions) {
       await recsCompactor.stop();
       await recsTrainer.stop();
       await recsImpressions.stop();
+      await analyticsFolder.stop();
       await recommendations.flushImpressions();
       await flashSales.stopSweeper();
       await jobs.stop();

@@ -33,6 +33,7 @@ const EnvSchema = Type.Object({
   BAZAAR_LOCALES: Type.String({ pattern: '^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*(,[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*)*$', default: 'zh-CN,en-US' }),
   BAZAAR_DEFAULT_CURRENCY: Type.String({ pattern: '^[A-Z]{3}$', default: 'CNY' }),
   BAZAAR_CURRENCIES: Type.String({ pattern: '^[A-Z]{3}(,[A-Z]{3})*$', default: 'CNY,USD' }),
+  BAZAAR_TIME_ZONE: Type.String({ minLength: 1, maxLength: 64, default: 'UTC' }),
   STORE_CACHE_TTL_MS: Type.Integer({ minimum: 0, maximum: 3_600_000, default: 2000 }),
   STORE_CACHE_MAX_ENTRIES: Type.Integer({ minimum: 1, default: 10_000 }),
   SMTP_URL: Type.Optional(Type.String({ pattern: '^smtps?://' })),
@@ -128,6 +129,8 @@ export interface Config {
     defaultCurrency: string;
     /** Currencies the store sells in, default first. */
     currencies: string[];
+    /** IANA time zone of the shop's calendar (BAZAAR_TIME_ZONE, default `UTC`): analytics days, weeks and months. */
+    timeZone: string;
   };
 }
 
@@ -142,6 +145,16 @@ export interface PaymentsConfig {
   stripe?: { secretKey: Secret; webhookSecret: Secret; publishableKey?: string; apiHost?: string };
   /** Why requested providers are off ("alipay disabled: …"), logged at start. */
   disabled: string[];
+}
+
+/** True for a time zone name this runtime knows (`UTC`, `Asia/Shanghai`). */
+function isTimeZone(name: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: name });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Raised by `loadConfig`, listing every bad variable at once. */
@@ -181,6 +194,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   const currencies = unique([e.BAZAAR_DEFAULT_CURRENCY, ...e.BAZAAR_CURRENCIES.split(',')]);
   const unknown = currencies.filter((c) => !isCurrency(c));
   if (unknown.length) throw new ConfigError([`BAZAAR_CURRENCIES: unknown ISO 4217 code(s) ${unknown.join(', ')}`]);
+  if (!isTimeZone(e.BAZAAR_TIME_ZONE)) throw new ConfigError([`BAZAAR_TIME_ZONE: not an IANA time zone (got ${JSON.stringify(e.BAZAAR_TIME_ZONE)})`]);
   const publicUrl = (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, '');
   return {
     cart: { maxLines: e.CART_MAX_LINES, maxQuantity: e.CART_MAX_QUANTITY },
@@ -199,7 +213,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       rateWindowSeconds: e.FLASH_SALE_RATE_WINDOW_SECONDS,
     },
     cache: { storeTtlMs: e.STORE_CACHE_TTL_MS, storeMaxEntries: e.STORE_CACHE_MAX_ENTRIES },
-    shop: { defaultLocale: e.BAZAAR_DEFAULT_LOCALE, locales, defaultCurrency: e.BAZAAR_DEFAULT_CURRENCY, currencies },
+    shop: { defaultLocale: e.BAZAAR_DEFAULT_LOCALE, locales, defaultCurrency: e.BAZAAR_DEFAULT_CURRENCY, currencies, timeZone: e.BAZAAR_TIME_ZONE },
     port: e.PORT,
     host: e.HOST,
     publicUrl,

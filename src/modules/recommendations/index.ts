@@ -1,4 +1,7 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../../platform/db/index.js';
 import type { DomainEvent } from '../../platform/events/index.js';
+import type { RecsEventType } from './tables.js';
 import { DEFAULT_RECS_LIMITS, type EventViewer, type RecommendationsDeps } from './deps.js';
 import { RECS_FOLLOWED_EVENTS, type CustomerDeletedPayload } from './events.js';
 import { ingestEvents } from './ingest.js';
@@ -23,6 +26,17 @@ export { RECS_FOLLOWED_EVENTS, type CustomerDeletedPayload, type OrderPaidPayloa
 export { DEFAULT_RECS_LIMITS, type ContentItem, type EventViewer, type ProductCard, type RecommendationsDeps, type RecsLimits } from './deps.js';
 export { MAX_BATCH, type EventInput, type IngestResult, type Rejection } from './schemas.js';
 export type { RecsEventType } from './tables.js';
+
+/** A raw behaviour event as `eventsAfter` returns it. */
+export interface BehaviourEvent {
+  id: string;
+  type: RecsEventType;
+  productId: string | null;
+  sessionId: string | null;
+  customerId: string | null;
+  occurredAt: Date;
+  query: string | null;
+}
 /** The pure model code (popularity, co-occurrence, sequential, session kNN, co-purchase), for the service and offline evaluation. */
 export * as models from './models/index.js';
 
@@ -107,6 +121,25 @@ export function createRecommendationsModule(deps: RecommendationsDeps) {
 
     /** A customer's events, oldest first, including their linked sessions' anonymous events. */
     customerEvents: (customerId: string) => customerEvents(deps.db, customerId),
+
+    /**
+     * Raw behaviour events after `afterId` in id order (keyset; `'0'` = from the start), at most
+     * `limit`, received before `receivedBefore` (so a batch whose id was taken but not yet
+     * committed is not skipped past). For read models built from behaviour (analytics): pass a
+     * transaction as `db` to read inside it. Compacted events (older than `limits.retentionDays`)
+     * are gone. Ids are decimal strings (bigint).
+     */
+    async eventsAfter(db: Kysely<Database>, afterId: string, limit: number, receivedBefore: Date): Promise<BehaviourEvent[]> {
+      const rows = await db
+        .selectFrom('recsEvent')
+        .select(['id', 'type', 'productId', 'sessionId', 'customerId', 'occurredAt', 'query'])
+        .where('id', '>', afterId)
+        .where('receivedAt', '<', receivedBefore)
+        .orderBy('id')
+        .limit(limit)
+        .execute();
+      return rows.map((r) => ({ ...r, id: String(r.id) }));
+    },
 
     /**
      * The events this module follows, each with its handler: `order.paid` (lines become
