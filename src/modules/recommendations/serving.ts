@@ -190,66 +190,66 @@ export function createServing(deps: RecommendationsDeps, training: TrainingLimit
 
   /** Neighbour lists of `productIds` in `kinds`, from the cache or one query for the misses. */
   async function neighbourLists(version: number, kinds: readonly NeighbourKind[], productIds: readonly string[]): Promise<Map<NeighbourKind, Map<string, Ranked>>> {
+    const found = await cached(
+      version,
+      'n',
+      kinds.flatMap((kind) => productIds.map((id) => `${kind}|${id}`)),
+      async (missing) => {
+        const pairs = missing.map((key) => key.split('|') as [NeighbourKind, string]);
+        const rows = await deps.db
+          .selectFrom('recsNeighbour')
+          .select(['kind', 'productId', 'neighbours', 'scores'])
+          .where('kind', 'in', [...new Set(pairs.map((p) => p[0]))])
+          .where('productId', 'in', [...new Set(pairs.map((p) => p[1]))])
+          .execute();
+        return new Map(rows.map((r) => [`${r.kind}|${r.productId}`, { ids: r.neighbours, scores: r.scores.map(Number) }]));
+      },
+    );
     const out = new Map<NeighbourKind, Map<string, Ranked>>(kinds.map((k) => [k, new Map()]));
-    if (version === 0 || productIds.length === 0) return out;
+    for (const [key, ranked] of found) {
+      const [kind, id] = key.split('|') as [NeighbourKind, string];
+      out.get(kind)!.set(id, ranked);
+    }
+    return out;
+  }
+
+  /**
+   * Values for `keys` from the per-version cache, loading the misses with one `load` call; a key
+   * `load` does not answer is cached as absent.
+   */
+  async function cached<V extends Ranked | ItemInfo>(version: number, tag: string, keys: readonly string[], load: (missing: string[]) => Promise<Map<string, V>>): Promise<Map<string, V>> {
+    const out = new Map<string, V>();
+    if (version === 0 || keys.length === 0) return out;
     const missing: string[] = [];
-    for (const kind of kinds) {
-      for (const id of productIds) {
-        const hit = cache.get(`${version}|n|${kind}|${id}`);
-        if (hit === undefined) missing.push(id);
-        else if (hit !== null) out.get(kind)!.set(id, hit as Ranked);
-      }
+    for (const key of new Set(keys)) {
+      const hit = cache.get(`${version}|${tag}|${key}`);
+      if (hit === undefined) missing.push(key);
+      else if (hit !== null) out.set(key, hit as V);
     }
     if (missing.length) {
-      const ids = [...new Set(missing)];
-      const rows = await deps.db.selectFrom('recsNeighbour').select(['kind', 'productId', 'neighbours', 'scores']).where('kind', 'in', [...kinds]).where('productId', 'in', ids).execute();
-      const found = new Set<string>();
-      for (const r of rows) {
-        const ranked = { ids: r.neighbours, scores: r.scores.map(Number) };
-        cache.set(`${version}|n|${r.kind}|${r.productId}`, ranked);
-        out.get(r.kind)!.set(r.productId, ranked);
-        found.add(`${r.kind}|${r.productId}`);
+      const loaded = await load(missing);
+      for (const key of missing) {
+        const value = loaded.get(key) ?? null;
+        cache.set(`${version}|${tag}|${key}`, value);
+        if (value !== null) out.set(key, value);
       }
-      for (const kind of kinds) for (const id of ids) if (!found.has(`${kind}|${id}`)) cache.set(`${version}|n|${kind}|${id}`, null);
     }
     return out;
   }
 
   /** Named ranked lists, cached per version; absent lists are empty. */
-  async function lists(version: number, names: readonly string[]): Promise<Map<string, Ranked>> {
-    const out = new Map<string, Ranked>();
-    if (version === 0 || names.length === 0) return out;
-    const missing: string[] = [];
-    for (const name of new Set(names)) {
-      const hit = cache.get(`${version}|l|${name}`);
-      if (hit === undefined) missing.push(name);
-      else if (hit !== null) out.set(name, hit as Ranked);
-    }
-    if (missing.length) {
+  const lists = (version: number, names: readonly string[]): Promise<Map<string, Ranked>> =>
+    cached(version, 'l', names, async (missing) => {
       const rows = await deps.db.selectFrom('recsList').select(['name', 'productIds', 'scores']).where('name', 'in', missing).execute();
-      for (const r of rows) out.set(r.name, { ids: r.productIds, scores: r.scores.map(Number) });
-      for (const name of missing) cache.set(`${version}|l|${name}`, out.get(name) ?? null);
-    }
-    return out;
-  }
+      return new Map(rows.map((r) => [r.name, { ids: r.productIds, scores: r.scores.map(Number) }]));
+    });
 
   /** Categories and the repurchase flag of products, cached per version. */
-  async function itemInfo(version: number, productIds: readonly string[]): Promise<Map<string, ItemInfo>> {
-    const out = new Map<string, ItemInfo>();
-    if (version === 0 || productIds.length === 0) return out;
-    const missing: string[] = [];
-    for (const id of new Set(productIds)) {
-      const hit = cache.get(`${version}|i|${id}`);
-      if (hit === undefined) missing.push(id);
-      else if (hit !== null) out.set(id, hit as ItemInfo);
-    }
-    if (missing.length) {
+  const itemInfo = (version: number, productIds: readonly string[]): Promise<Map<string, ItemInfo>> =>
+    cached(version, 'i', productIds, async (missing) => {
       const rows = await deps.db.selectFrom('recsItem').select(['productId', 'categoryIds', 'repurchase']).where('productId', 'in', missing).execute();
-      for (const r of rows) out.set(r.productId, { categoryIds: r.categoryIds, repurchase: r.repurchase });
-      for (const id of missing) cache.set(`${version}|i|${id}`, out.get(id) ?? null);
-    }
-    return out;
-  }
+      return new Map(rows.map((r) => [r.productId, { categoryIds: r.categoryIds, repurchase: r.repurchase }]));
+    });
 
   /** Trending in these categories (in the order given, each list best first). */
   async function categoryTrending(version: number, categoryIds: readonly string[]): Promise<string[]> {
