@@ -1,6 +1,7 @@
 import { readdirSync } from 'node:fs';
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import reactHooks from 'eslint-plugin-react-hooks';
 
 const MODULES = readdirSync(new URL('./src/modules/', import.meta.url), { withFileTypes: true })
   .filter((d) => d.isDirectory())
@@ -18,6 +19,12 @@ export default tseslint.config(
       '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
       'no-restricted-syntax': ['error', { selector: "CallExpression[callee.property.name='only']", message: 'Focused tests skip the rest of the suite' }],
     },
+  },
+  // The operations console runs in the browser: React's hook rules and browser globals.
+  {
+    files: ['console/**/*.{ts,tsx}'],
+    ...reactHooks.configs.flat.recommended,
+    languageOptions: { globals: { window: 'readonly', document: 'readonly', navigator: 'readonly', crypto: 'readonly', fetch: 'readonly', URL: 'readonly', URLSearchParams: 'readonly' } },
   },
   // The platform is the shared kernel: it never depends on a module.
   {

@@ -14,6 +14,7 @@ import { installMetrics } from './platform/http/metrics.js';
 import { installProblemHandlers } from './platform/http/problem.js';
 import { ProblemSchema } from './platform/http/schemas.js';
 import { systemRoutes } from './platform/http/system-routes.js';
+import { consoleRoutes } from './platform/http/console.js';
 import { createValidatorCompiler } from './platform/http/validation.js';
 import { createMailTransport, MAIL_REQUESTED, mailHandler, type MailTransport } from './platform/mail.js';
 import { AuditEntrySchema, auditMigrations, auditRoutes, createAuditModule } from './modules/audit/index.js';
@@ -416,6 +417,7 @@ export async function createApp(options: AppOptions) {
   await server.register(recsServingRoutes, { prefix: '/store', recommendations, authenticate });
   await server.register(recsAdminRoutes, { prefix: '/admin', recommendations, guards });
   await server.register(analyticsRoutes, { prefix: '/admin', analytics, guards });
+  await server.register(consoleRoutes);
   await server.ready();
 
   return {

@@ -1,0 +1,87 @@
+import { useState, type FormEvent } from 'react';
+import { api, type Page } from '../api';
+import { dateTime } from '../format';
+import { useI18n } from '../i18n';
+import { Link } from '../router';
+import { useSession } from '../session';
+import type { ProductListItem } from '../types';
+import { Empty, ErrorBanner, Loading, PageTitle, Pager, SelectField, StatusBadge, TextField, useLoad, usePager } from '../ui';
+
+export const PRODUCT_STATUSES = ['draft', 'published', 'archived'] as const;
+
+/** Products: search, status filter and cursor pagination over GET /admin/products. */
+export function Products() {
+  const { t, locale } = useI18n();
+  const session = useSession();
+  const [status, setStatus] = useState('');
+  const [draft, setDraft] = useState('');
+  const [q, setQ] = useState('');
+  const pager = usePager(`${status}|${q}`);
+  const list = useLoad(() => api<Page<ProductListItem>>('GET', '/admin/products', { query: { status, q, cursor: pager.cursor, limit: 20 } }), [status, q, pager.cursor]);
+
+  const search = (event: FormEvent) => {
+    event.preventDefault();
+    setQ(draft.trim());
+  };
+
+  return (
+    <>
+      <div className="title-row">
+        <PageTitle>{t('products.title')}</PageTitle>
+        {session.can('catalog:write') && (
+          <Link className="button" to="/products/new">
+            {t('products.new')}
+          </Link>
+        )}
+      </div>
+      <form className="filters" role="search" onSubmit={search}>
+        <SelectField
+          label={t('common.status')}
+          value={status}
+          onChange={(e) => setStatus(e.target.value)}
+          options={[{ value: '', label: t('common.all') }, ...PRODUCT_STATUSES.map((s) => ({ value: s, label: t(`status.${s}`) }))]}
+        />
+        <TextField label={t('common.search')} type="search" placeholder={t('products.search')} value={draft} onChange={(e) => setDraft(e.target.value)} />
+        <button type="submit">{t('common.search')}</button>
+      </form>
+      <ErrorBanner error={list.error} onRetry={list.reload} />
+      {list.loading && !list.data ? <Loading /> : null}
+      {list.data && list.data.items.length === 0 && <Empty>{t('products.empty')}</Empty>}
+      {list.data && list.data.items.length > 0 && (
+        <>
+          <div className="table-wrap">
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col">{t('products.name')}</th>
+                  <th scope="col">{t('products.handle')}</th>
+                  <th scope="col">{t('common.status')}</th>
+                  <th scope="col" className="num">
+                    {t('products.variants')}
+                  </th>
+                  <th scope="col">{t('products.updated')}</th>
+                </tr>
+              </thead>
+              <tbody>
+                {list.data.items.map((p) => (
+                  <tr key={p.id}>
+                    <td>
+                      <Link to={`/products/${p.id}`}>{p.title}</Link>
+                    </td>
+                    <td>{p.handle}</td>
+                    <td>
+                      <StatusBadge status={p.status} />
+                    </td>
+                    <td className="num">{p.variantCount}</td>
+                    <td>{dateTime(p.updatedAt, locale)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+          <Pager page={pager.page} nextCursor={list.data.nextCursor} onNext={pager.next} onPrevious={pager.previous} />
+        </>
+      )}
+    </>
+  );
+}

@@ -1,0 +1,209 @@
+import { useCallback, useEffect, useId, useRef, useState, type InputHTMLAttributes, type ReactNode, type SelectHTMLAttributes } from 'react';
+import { ApiError } from './api';
+import { useI18n, type MessageKey, type Translate } from './i18n';
+
+/** The text for an error at the top of a form or screen. */
+export function errorText(error: unknown, t: Translate): string {
+  if (error instanceof ApiError) {
+    if (error.status === 0) return t('error.network');
+    if (error.status === 403) return t('error.forbidden');
+    if (error.status === 404) return t('error.notFound');
+    return t('error.generic', { detail: error.message });
+  }
+  return t('error.generic', { detail: error instanceof Error ? error.message : String(error) });
+}
+
+/**
+ * Loads data on mount and whenever `deps` change; `reload()` fetches again. While a new load runs,
+ * the last data stays on screen and `loading` is true.
+ */
+export function useLoad<T>(load: () => Promise<T>, deps: readonly unknown[]) {
+  const [tick, setTick] = useState(0);
+  const key = JSON.stringify([...deps, tick]);
+  const [state, setState] = useState<{ key: string | null; data: T | null; error: unknown }>({ key: null, data: null, error: null });
+  useEffect(() => {
+    let live = true;
+    load().then(
+      (data) => live && setState({ key, data, error: null }),
+      (error: unknown) => live && setState((s) => ({ key, data: s.data, error })),
+    );
+    return () => {
+      live = false;
+    };
+    // `key` stands for `deps`: the loader is a fresh closure on every render.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [key]);
+  const loading = state.key !== key;
+  const reload = useCallback(() => setTick((n) => n + 1), []);
+  const setData = useCallback((data: T) => setState({ key, data, error: null }), [key]);
+  return { data: state.data, error: loading ? null : state.error, loading, reload, setData };
+}
+
+export function Loading() {
+  const { t } = useI18n();
+  return (
+    <p role="status" className="state">
+      {t('common.loading')}
+    </p>
+  );
+}
+
+export function Empty({ children }: { children: ReactNode }) {
+  return <p className="state empty">{children}</p>;
+}
+
+export function ErrorBanner({ error, onRetry }: { error: unknown; onRetry?: () => void }) {
+  const { t } = useI18n();
+  if (!error) return null;
+  return (
+    <div role="alert" className="banner error">
+      <span>{errorText(error, t)}</span>
+      {onRetry && (
+        <button type="button" className="secondary" onClick={onRetry}>
+          {t('common.retry')}
+        </button>
+      )}
+    </div>
+  );
+}
+
+export function Notice({ children }: { children: ReactNode }) {
+  return (
+    <div role="status" className="banner ok">
+      {children}
+    </div>
+  );
+}
+
+/** The screen's heading; takes focus when the screen opens so keyboard and reader users land on it. */
+export function PageTitle({ children }: { children: ReactNode }) {
+  const ref = useRef<HTMLHeadingElement>(null);
+  useEffect(() => {
+    ref.current?.focus();
+  }, []);
+  return (
+    <h1 ref={ref} tabIndex={-1}>
+      {children}
+    </h1>
+  );
+}
+
+type FieldProps = { label: string; error?: string | undefined; hint?: string | undefined };
+
+/** A labelled input with its hint and error wired to it for assistive technology. */
+export function TextField({ label, error, hint, ...input }: FieldProps & InputHTMLAttributes<HTMLInputElement>) {
+  const id = useId();
+  const describedBy = [hint ? `${id}-hint` : '', error ? `${id}-error` : ''].filter(Boolean).join(' ') || undefined;
+  return (
+    <div className="field">
+      <label htmlFor={id}>{label}</label>
+      <input id={id} aria-invalid={error ? true : undefined} aria-describedby={describedBy} {...input} />
+      {hint && (
+        <p id={`${id}-hint`} className="hint">
+          {hint}
+        </p>
+      )}
+      {error && (
+        <p id={`${id}-error`} className="field-error">
+          {error}
+        </p>
+      )}
+    </div>
+  );
+}
+
+export function SelectField({ label, error, options, ...select }: FieldProps & { options: { value: string; label: string }[] } & SelectHTMLAttributes<HTMLSelectElement>) {
+  const id = useId();
+  return (
+    <div className="field">
+      <label htmlFor={id}>{label}</label>
+      <select id={id} aria-invalid={error ? true : undefined} aria-describedby={error ? `${id}-error` : undefined} {...select}>
+        {options.map((o) => (
+          <option key={o.value} value={o.value}>
+            {o.label}
+          </option>
+        ))}
+      </select>
+      {error && (
+        <p id={`${id}-error`} className="field-error">
+          {error}
+        </p>
+      )}
+    </div>
+  );
+}
+
+export function StatusBadge({ status }: { status: string }) {
+  const { t } = useI18n();
+  const key = `status.${status}` as MessageKey;
+  const label = t(key);
+  return <span className={`badge badge-${status}`}>{label === key ? status : label}</span>;
+}
+
+/**
+ * A modal confirmation on the native `<dialog>`: focus moves into it, Escape cancels, and focus
+ * returns to the button that opened it.
+ */
+export function ConfirmDialog({ open, message, confirmLabel, busy, onConfirm, onCancel }: { open: boolean; message: string; confirmLabel: string; busy?: boolean; onConfirm(): void; onCancel(): void }) {
+  const { t } = useI18n();
+  const ref = useRef<HTMLDialogElement>(null);
+  const titleId = useId();
+  useEffect(() => {
+    const dialog = ref.current;
+    if (!dialog) return;
+    if (open && !dialog.open) dialog.showModal();
+    if (!open && dialog.open) dialog.close();
+  }, [open]);
+  return (
+    <dialog
+      ref={ref}
+      aria-labelledby={titleId}
+      onCancel={(event) => {
+        event.preventDefault();
+        onCancel();
+      }}
+    >
+      <p id={titleId}>{message}</p>
+      <div className="actions">
+        <button type="button" className="secondary" onClick={onCancel} autoFocus>
+          {t('common.cancel')}
+        </button>
+        <button type="button" className="danger" onClick={onConfirm} disabled={busy}>
+          {confirmLabel}
+        </button>
+      </div>
+    </dialog>
+  );
+}
+
+/** Cursor pagination: remembers the cursors of earlier pages so Previous works. */
+export function usePager(resetKey: string) {
+  const [cursors, setCursors] = useState<(string | undefined)[]>([undefined]);
+  const [lastKey, setLastKey] = useState(resetKey);
+  if (lastKey !== resetKey) {
+    setLastKey(resetKey);
+    setCursors([undefined]);
+  }
+  const page = cursors.length;
+  return {
+    cursor: cursors[cursors.length - 1],
+    page,
+    next: (cursor: string) => setCursors((c) => [...c, cursor]),
+    previous: () => setCursors((c) => (c.length > 1 ? c.slice(0, -1) : c)),
+  };
+}
+
+export function Pager({ page, nextCursor, onNext, onPrevious }: { page: number; nextCursor: string | null | undefined; onNext(cursor: string): void; onPrevious(): void }) {
+  const { t } = useI18n();
+  return (
+    <nav className="pager" aria-label={t('common.page', { n: page })}>
+      <button type="button" className="secondary" onClick={onPrevious} disabled={page <= 1}>
+        {t('common.previous')}
+      </button>
+      <span>{t('common.page', { n: page })}</span>
+      <button type="button" className="secondary" onClick={() => nextCursor && onNext(nextCursor)} disabled={!nextCursor}>
+        {t('common.next')}
+      </button>
+    </nav>
+  );
+}
