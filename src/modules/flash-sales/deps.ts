@@ -24,7 +24,7 @@ export interface FlashSaleDeps {
   db: Kysely<Database>;
   inventory: Inventory;
   orders: {
-    placeDirectOrder(trx: Tx, input: DirectOrderInput): Promise<{ id: string }>;
+    placeDirectOrder(trx: Tx, input: DirectOrderInput): Promise<{ order: { id: string }; view: OrderView }>;
     get(orderId: string, viewer: Viewer): Promise<OrderView>;
   };
   catalog: { lookupSkus(db: Kysely<Database>, skus: readonly string[], currency: string, locale: string): Promise<Map<string, SkuInfo & { unitPrice: number | null }>> };

@@ -168,7 +168,8 @@ async function purchaseInDb(deps: FlashSaleDeps, cache: HotCache, sale: SaleRow,
   const address = a
     ? { firstName: a.name, lastName: '', phone: a.phone, line1: a.line1, line2: [a.district, a.line2].filter(Boolean).join(' ') || null, city: a.city, region: a.province ?? null, postalCode: a.postalCode ?? null, country: a.country.toUpperCase() }
     : null;
-  const orderId = await withTransaction(deps.db, async (trx) => {
+  // The answer is built from the rows written, so a purchase that committed is never reported as failed.
+  return withTransaction(deps.db, async (trx) => {
     // The per-customer counter row serialises one customer's attempts; the guard is the limit.
     const counted = await trx
       .insertInto('flashSaleCustomer')
@@ -184,7 +185,7 @@ async function purchaseInDb(deps: FlashSaleDeps, cache: HotCache, sale: SaleRow,
     if (!counted) throw flashSaleError('FLASH_SALE_LIMIT_REACHED', { detail: `At most ${sale.perCustomerLimit} per customer` });
     const id = newId('ord');
     const reservationId = newId('rsv');
-    await deps.orders.placeDirectOrder(trx, {
+    const placed = await deps.orders.placeDirectOrder(trx, {
       orderId: id,
       customerId,
       email: customer.email,
@@ -214,7 +215,6 @@ async function purchaseInDb(deps: FlashSaleDeps, cache: HotCache, sale: SaleRow,
       throw notActive(now);
     }
     await deps.inventory.transferReservation(trx, taken.reservationId!, [{ sku: sale.sku, quantity }], id, reservationId);
-    return id;
+    return placed.view;
   });
-  return deps.orders.get(orderId, { kind: 'customer', customerId });
 }

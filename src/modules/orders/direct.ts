@@ -4,7 +4,8 @@ import type { OrderDeps } from './deps.js';
 import { orderError } from './errors.js';
 import { writeOrder } from './write.js';
 import type { OrderAddress } from './tables.js';
-import type { OrderRow } from './views.js';
+import type { OrderView } from './schemas.js';
+import { buildOrderView, type OrderRow } from './views.js';
 
 /** A line of a direct order, priced by the caller (a flash sale's price), described by the catalog. */
 export interface DirectOrderLine {
@@ -41,16 +42,16 @@ export interface DirectOrderInput {
  * Writes a `pending_payment` order straight from priced lines, without a cart, in the caller's
  * transaction: free shipping, no tax, no promotions. The stock must already be reserved
  * (`reservationId`); payment commits it and cancellation releases it like any order. Publishes
- * `order.placed` and queues the confirmation mail. Throws 400 ORDER_INVALID_LINES for no lines
- * or a non-positive quantity.
+ * `order.placed` and queues the confirmation mail. Returns the row and the customer's view of
+ * the order. Throws 400 ORDER_INVALID_LINES for no lines or a non-positive quantity.
  */
-export async function placeDirectOrder(deps: OrderDeps, trx: Tx, input: DirectOrderInput): Promise<OrderRow> {
+export async function placeDirectOrder(deps: OrderDeps, trx: Tx, input: DirectOrderInput): Promise<{ order: OrderRow; view: OrderView }> {
   if (input.lines.length === 0 || input.lines.some((l) => !Number.isSafeInteger(l.quantity) || l.quantity <= 0 || l.unitPrice < 0)) {
     throw orderError('ORDER_INVALID_LINES', { detail: 'A direct order needs lines with positive quantities' });
   }
   const orderId = input.orderId ?? newId('ord');
   const subtotal = input.lines.reduce((sum, l) => sum + l.quantity * l.unitPrice, 0);
-  const { order } = await writeOrder(deps, trx, {
+  const { order, lines, history } = await writeOrder(deps, trx, {
     id: orderId,
     customerId: input.customerId,
     email: input.email,
@@ -70,5 +71,6 @@ export async function placeDirectOrder(deps: OrderDeps, trx: Tx, input: DirectOr
     history: { actorType: 'customer', note: `${input.source} ${input.sourceId}` },
     event: { source: input.source, sourceId: input.sourceId },
   });
-  return order;
+  // The customer's view from the rows just written: answering needs no read after the commit.
+  return { order, view: buildOrderView(order, { lines, history, shipments: [], shipmentLines: [], returns: [], returnLines: [], notes: [] }) };
 }
