@@ -34,3 +34,18 @@ export function dateTime(iso: string, locale: string): string {
 export function percent(ratio: number, locale: string): string {
   return new Intl.NumberFormat(locale, { style: 'percent', maximumFractionDigits: 1, signDisplay: 'exceptZero' }).format(ratio);
 }
+
+/** A `datetime-local` input's value (local time) as an ISO timestamp, or null when empty or invalid. */
+export function isoFromLocal(value: string): string | null {
+  if (!value) return null;
+  const date = new Date(value);
+  return Number.isNaN(date.getTime()) ? null : date.toISOString();
+}
+
+/** An ISO timestamp as a `datetime-local` input's value, in the browser's time zone. */
+export function localFromIso(iso: string | null): string {
+  if (!iso) return '';
+  const d = new Date(iso);
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+}

@@ -77,3 +77,129 @@ export interface Overview {
   figures: Record<'gmv' | 'paidOrders' | 'averageOrderValue' | 'refundRate' | 'newCustomers', Figure>;
   series: { bucket: string; gmv: number }[];
 }
+
+export interface Customer {
+  id: string;
+  email: string;
+  name: string | null;
+  locale: string | null;
+  phone: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface CustomerAddress {
+  id: string;
+  name: string;
+  phone: string | null;
+  country: string;
+  province: string | null;
+  city: string;
+  district: string | null;
+  line1: string;
+  line2: string | null;
+  postalCode: string | null;
+  isDefaultShipping: boolean;
+}
+
+export interface CustomerDetail extends Customer {
+  addresses: CustomerAddress[];
+}
+
+export interface Review {
+  id: string;
+  productId: string;
+  sku: string;
+  rating: number;
+  title: string | null;
+  body: string;
+  status: 'published' | 'hidden';
+  hiddenReason: string | null;
+  customerId: string;
+  orderId: string;
+  createdAt: string;
+}
+
+/** A condition or action of a promotion: a tagged object, the rest of its fields depend on `type`. */
+export interface Rule {
+  type: string;
+  [field: string]: unknown;
+}
+
+export interface Promotion {
+  id: string;
+  name: string;
+  kind: 'automatic' | 'coupon';
+  code: string | null;
+  priority: number;
+  stacking: 'exclusive' | 'stackable';
+  conditions: Rule[];
+  actions: Rule[];
+  usageLimit: number | null;
+  perCustomerLimit: number | null;
+  usedCount: number;
+  claimable: boolean;
+  active: boolean;
+  startsAt: string | null;
+  endsAt: string | null;
+  campaignId: string | null;
+  createdAt: string;
+}
+
+export interface CouponCode {
+  code: string;
+  customerId: string | null;
+  usedCount: number;
+  claimedAt: string | null;
+  createdAt: string;
+}
+
+export interface Campaign {
+  id: string;
+  name: string;
+  startsAt: string | null;
+  endsAt: string | null;
+  budget: number | null;
+  currency: string;
+  spent: number;
+  active: boolean;
+  createdAt: string;
+}
+
+export interface FlashSale {
+  id: string;
+  sku: string;
+  title: string | null;
+  price: number;
+  currency: string;
+  quantity: number;
+  sold: number;
+  remaining: number;
+  startsAt: string;
+  endsAt: string;
+  perCustomerLimit: number;
+  status: 'scheduled' | 'live' | 'ended' | 'cancelled';
+  campaignId: string | null;
+}
+
+export interface StaffRow {
+  id: string;
+  email: string;
+  name: string;
+  role: string;
+  active: boolean;
+  lastLoginAt: string | null;
+  createdAt: string;
+}
+
+export interface AuditEntry {
+  id: string;
+  actorType: 'staff' | 'system';
+  actorId: string | null;
+  action: string;
+  targetType: string | null;
+  targetId: string | null;
+  data: Record<string, unknown>;
+  ip: string | null;
+  createdAt: string;
+}

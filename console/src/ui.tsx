@@ -144,7 +144,24 @@ export function StatusBadge({ status }: { status: string }) {
  * A modal confirmation on the native `<dialog>`: focus moves into it, Escape cancels, and focus
  * returns to the button that opened it.
  */
-export function ConfirmDialog({ open, message, confirmLabel, busy, onConfirm, onCancel }: { open: boolean; message: string; confirmLabel: string; busy?: boolean; onConfirm(): void; onCancel(): void }) {
+export function ConfirmDialog({
+  open,
+  message,
+  confirmLabel,
+  busy,
+  onConfirm,
+  onCancel,
+  children,
+}: {
+  open: boolean;
+  message: string;
+  confirmLabel: string;
+  busy?: boolean;
+  onConfirm(): void;
+  onCancel(): void;
+  /** Extra content between the question and the buttons, such as a reason field. */
+  children?: ReactNode;
+}) {
   const { t } = useI18n();
   const ref = useRef<HTMLDialogElement>(null);
   const titleId = useId();
@@ -164,6 +181,7 @@ export function ConfirmDialog({ open, message, confirmLabel, busy, onConfirm, on
       }}
     >
       <p id={titleId}>{message}</p>
+      {children}
       <div className="actions">
         <button type="button" className="secondary" onClick={onCancel} autoFocus>
           {t('common.cancel')}
@@ -206,4 +224,30 @@ export function Pager({ page, nextCursor, onNext, onPrevious }: { page: number; 
       </button>
     </nav>
   );
+}
+
+/** A form's error that belongs to no single field (field problems show beside their fields). */
+export function FormError({ error }: { error: unknown }) {
+  const { t } = useI18n();
+  if (!error || (error instanceof ApiError && error.fields.length > 0)) return null;
+  return (
+    <p role="alert" className="banner error">
+      {errorText(error, t)}
+    </p>
+  );
+}
+
+export function CheckboxField({ label, ...input }: { label: string } & Omit<InputHTMLAttributes<HTMLInputElement>, 'type'>) {
+  const id = useId();
+  return (
+    <div className="field check">
+      <input id={id} type="checkbox" {...input} />
+      <label htmlFor={id}>{label}</label>
+    </div>
+  );
+}
+
+/** The message for a field from a refused request, when the API named that field. */
+export function fieldError(error: unknown, pointer: string): string | undefined {
+  return error instanceof ApiError ? error.fieldMessage(pointer) : undefined;
 }

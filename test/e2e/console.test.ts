@@ -1,9 +1,11 @@
 // The operations console in a real browser (Debian's Chromium through playwright-core): sign in,
-// create a product, ship a paid order, and check that a support member sees no write actions.
+// create a product, ship a paid order and see it in the dashboard's GMV, a pass over customers,
+// coupons, flash sales and the audit log, and check that a support member sees no write actions.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import { dirname } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -14,6 +16,9 @@ import { shop } from '../helpers/shop.js';
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const ARTIFACTS = fileURLToPath(new URL('./artifacts/', import.meta.url));
+// The README's picture of the console (the dashboard with data): an artifact of every run, and
+// docs/images/console-dashboard.png itself with UPDATE_README_SCREENSHOT=1.
+const README_SHOT = process.env.UPDATE_README_SCREENSHOT === '1' ? fileURLToPath(new URL('../../docs/images/console-dashboard.png', import.meta.url)) : `${ARTIFACTS}readme-dashboard.png`;
 const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic', '--no-first-run'];
 
 const missing = !existsSync(CHROMIUM);
@@ -33,6 +38,7 @@ before(async () => {
   // The same check `npm start` runs: a fresh clone (or edited console sources) gets a new build.
   execFileSync(process.execPath, ['scripts/build-if-needed.mjs', 'console'], { cwd: ROOT, stdio: 'inherit' });
   mkdirSync(ARTIFACTS, { recursive: true });
+  mkdirSync(dirname(README_SHOT), { recursive: true });
   app = await buildTestApp('pglite');
   actors = await signInActors(app);
   await app.server.listen({ port: 0, host: '127.0.0.1' });
@@ -47,7 +53,8 @@ after(async () => {
 
 /** A page whose script errors fail the test. */
 async function openPage(): Promise<{ page: Page; errors: string[] }> {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 860 }, locale: 'en-GB' });
+  // Reduced motion: the chart draws at once, so screenshots show its final state.
+  const context = await browser.newContext({ viewport: { width: 1280, height: 860 }, locale: 'en-GB', reducedMotion: 'reduce' });
   const page = await context.newPage();
   page.setDefaultTimeout(10_000);
   const errors: string[] = [];
@@ -73,10 +80,12 @@ async function paidOrder(sku: string, quantity: number): Promise<{ id: string; n
   return { id: placed.body.id, number: placed.body.number };
 }
 
-test('console: sign in, create a product, ship an order; support sees no write actions', { skip: missing ? `${CHROMIUM} not installed` : false, timeout: 120_000 }, async () => {
+test('console: sign in, create a product, ship an order, see it in GMV; support sees no write actions', { skip: missing ? `${CHROMIUM} not installed` : false, timeout: 120_000 }, async () => {
   const http = shop(app, actors.owner.token).http;
   const token = actors.owner.token;
   const { page, errors } = await openPage();
+  const nav = page.getByRole('navigation', { name: 'Main' });
+  const gmv = page.getByTestId('kpi-gmv').locator('.tile-value');
 
   // Sign-in: a wrong password is reported next to the password field.
   await page.goto(`${base}/console/orders`);
@@ -90,6 +99,7 @@ test('console: sign in, create a product, ship an order; support sees no write a
   await page.getByText('No orders match.').waitFor();
   await page.getByRole('link', { name: 'Dashboard' }).click();
   await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
+  const gmvBefore = await gmv.innerText();
   await page.screenshot({ path: `${ARTIFACTS}dashboard.png`, fullPage: true });
 
   // Create a product with a CNY and a USD price; empty required fields are flagged first.
@@ -164,6 +174,81 @@ test('console: sign in, create a product, ship an order; support sees no write a
   assert.equal(shipped.body.status, 'shipped');
   assert.equal(shipped.body.shipments[0].trackingNumber, 'SF1234567890');
 
+  // The overview report is built from the outbox, and the test app runs no background loops:
+  // deliver the pending events, then the dashboard's GMV has moved.
+  await app.jobs.drain();
+  await app.dispatcher.drain();
+  await nav.getByRole('link', { name: 'Dashboard' }).click();
+  await page.reload();
+  await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
+  const gmvAfter = await gmv.innerText();
+  assert.notEqual(gmvAfter, gmvBefore, `GMV still ${gmvBefore}`);
+  await page.getByRole('link', { name: order.number }).waitFor();
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await page.screenshot({ path: README_SHOT });
+  await page.setViewportSize({ width: 1280, height: 860 });
+
+  // Customers: the registered shopper is listed and found; deleting asks first, and Cancel keeps them.
+  await nav.getByRole('link', { name: 'Customers' }).click();
+  await page.getByRole('heading', { name: 'Customers' }).waitFor();
+  await page.getByRole('link', { name: 'shopper@example.com' }).waitFor();
+  await page.getByRole('searchbox', { name: 'Search' }).fill('shopper');
+  await page.getByRole('button', { name: 'Search' }).click();
+  await page.getByRole('link', { name: 'shopper@example.com' }).click();
+  await page.getByRole('heading', { name: 'shopper@example.com' }).waitFor();
+  await page.getByRole('button', { name: 'Delete account' }).click();
+  await page.getByRole('dialog').waitFor();
+  await page.screenshot({ path: `${ARTIFACTS}customer-delete-confirm.png` });
+  await page.getByRole('dialog').getByRole('button', { name: 'Cancel' }).click();
+  await page.getByRole('dialog').waitFor({ state: 'hidden' });
+  const shopper = (await http.get('/admin/customers?q=shopper', { token })).body.items[0] as { id: string };
+  assert.ok(shopper, 'the customer is still there');
+
+  // A coupon with a shared code, created through the form.
+  await nav.getByRole('link', { name: 'Coupons' }).click();
+  await page.getByRole('link', { name: 'New coupon' }).click();
+  await page.locator('input[name="name"]').fill('E2E ten off');
+  await page.locator('input[name="code"]').fill('E2E10');
+  await page.locator('input[name="value"]').fill('10');
+  await page.getByRole('button', { name: 'Create coupon' }).click();
+  await page.getByRole('heading', { name: 'E2E ten off' }).waitFor();
+  await page.getByText('10% off the order').waitFor();
+  await page.screenshot({ path: `${ARTIFACTS}coupon.png`, fullPage: true });
+
+  // A flash sale scheduled through the form; its detail re-reads the stock on its own.
+  await nav.getByRole('link', { name: 'Flash sales' }).click();
+  await page.getByRole('link', { name: 'New flash sale' }).click();
+  await page.locator('input[name="sku"]').fill('E2E-MUG');
+  await page.locator('input[name="price"]').fill('39.90');
+  await page.locator('input[name="quantity"]').fill('3');
+  await page.getByRole('button', { name: 'Schedule flash sale' }).click();
+  await page.getByRole('heading', { name: 'Flash sale E2E-MUG' }).waitFor();
+  await page.getByTestId('flash-remaining').getByText('3 of 3 left').waitFor();
+  const saleId = decodeURIComponent(new URL(page.url()).pathname.split('/').pop()!);
+  const patched = await http.patch(`/admin/flash-sales/${saleId}`, { quantity: 2 }, { token });
+  assert.equal(patched.status, 200, JSON.stringify(patched.body));
+  await page.getByTestId('flash-remaining').getByText('2 of 2 left').waitFor();
+  await page.screenshot({ path: `${ARTIFACTS}flash-sale.png`, fullPage: true });
+
+  // The other new screens open without errors.
+  for (const name of ['Reviews', 'Promotions', 'Campaigns', 'Staff']) {
+    await nav.getByRole('link', { name, exact: true }).click();
+    await page.getByRole('heading', { name, exact: true }).waitFor();
+    await page.screenshot({ path: `${ARTIFACTS}${name.toLowerCase()}.png`, fullPage: true });
+  }
+  await page.getByRole('cell', { name: 'support@example.com' }).waitFor();
+
+  // The audit log lists what staff did, and filters by action.
+  await nav.getByRole('link', { name: 'Audit log' }).click();
+  await page.getByRole('heading', { name: 'Audit log' }).waitFor();
+  await page.getByRole('cell', { name: 'promotion.created' }).waitFor();
+  await page.getByLabel('Action').fill('staff.created');
+  await page.getByRole('button', { name: 'Filter' }).click();
+  await page.getByRole('cell', { name: 'staff.created' }).first().waitFor();
+  await page.getByRole('cell', { name: 'promotion.created' }).waitFor({ state: 'detached' });
+  assert.ok((await page.locator('tr[data-audit-id]').count()) > 0);
+  await page.screenshot({ path: `${ARTIFACTS}audit-log.png`, fullPage: true });
+
   // Support, in its own browser session, on a paid order that could be shipped: read only.
   const other = await paidOrder('E2E-MUG', 1);
   const support = await openPage();
@@ -176,12 +261,23 @@ test('console: sign in, create a product, ship an order; support sees no write a
   assert.equal(await support.page.getByRole('button', { name: 'Ship', exact: true }).count(), 0);
   assert.equal(await support.page.getByRole('button', { name: 'Cancel order' }).count(), 0);
   assert.equal(await support.page.getByRole('button', { name: 'Refund', exact: true }).count(), 0);
+  // Support reads customers but may not delete them, and sees neither staff nor the audit log.
+  await support.page.goto(`${base}/console/customers/${shopper.id}`);
+  await support.page.getByRole('heading', { name: 'shopper@example.com' }).waitFor();
+  assert.equal(await support.page.getByRole('button', { name: 'Delete account' }).count(), 0);
+  assert.equal(await support.page.getByRole('link', { name: 'Audit log' }).count(), 0);
+  assert.equal(await support.page.getByRole('link', { name: 'Staff' }).count(), 0);
+  await support.page.goto(`${base}/console/orders/${other.id}`);
   // The language switch re-labels the console and is remembered.
   await support.page.getByLabel('Language').selectOption('zh');
   await support.page.getByRole('link', { name: '订单' }).waitFor();
   await support.page.reload();
   await support.page.getByRole('heading', { name: `订单 ${other.number}` }).waitFor();
   await support.page.screenshot({ path: `${ARTIFACTS}support-order-zh.png`, fullPage: true });
+  await support.page.getByRole('link', { name: '客户' }).click();
+  await support.page.getByRole('heading', { name: '客户' }).waitFor();
+  await support.page.getByRole('link', { name: 'shopper@example.com' }).waitFor();
+  await support.page.screenshot({ path: `${ARTIFACTS}support-customers-zh.png`, fullPage: true });
   // The API refuses support's writes anyway.
   const refused = await http.post(`/admin/orders/${other.id}/ship`, { carrier: 'SF', trackingNumber: 'X1' }, { token: actors.supportToken });
   assert.equal(refused.status, 403);

@@ -12,8 +12,9 @@ export const ORDER_STATUSES = ['pending_payment', 'paid', 'shipped', 'delivered'
 export function Orders() {
   const { t } = useI18n();
   const [status, setStatus] = useState('');
-  const [draft, setDraft] = useState('');
-  const [q, setQ] = useState('');
+  // `?q=` preselects a search, as the customer screen's link to a customer's orders does.
+  const [draft, setDraft] = useState(() => new URLSearchParams(window.location.search).get('q') ?? '');
+  const [q, setQ] = useState(draft);
   const pager = usePager(`${status}|${q}`);
   const list = useLoad(() => api<Page<OrderSummary>>('GET', '/admin/orders', { query: { status, q, cursor: pager.cursor, limit: 20 } }), [status, q, pager.cursor]);
 

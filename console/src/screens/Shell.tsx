@@ -20,6 +20,14 @@ const NAV: { to: string; label: MessageKey; permission: string; match: (path: st
   { to: '/', label: 'nav.dashboard', permission: 'staff:self', match: (p) => p === '/' },
   { to: '/orders', label: 'nav.orders', permission: 'orders:read', match: (p) => p.startsWith('/orders') },
   { to: '/products', label: 'nav.products', permission: 'catalog:read', match: (p) => p.startsWith('/products') },
+  { to: '/customers', label: 'nav.customers', permission: 'customers:read', match: (p) => p.startsWith('/customers') },
+  { to: '/reviews', label: 'nav.reviews', permission: 'catalog:read', match: (p) => p.startsWith('/reviews') },
+  { to: '/promotions', label: 'nav.promotions', permission: 'promotions:read', match: (p) => p.startsWith('/promotions') },
+  { to: '/coupons', label: 'nav.coupons', permission: 'promotions:read', match: (p) => p.startsWith('/coupons') },
+  { to: '/flash-sales', label: 'nav.flashSales', permission: 'promotions:read', match: (p) => p.startsWith('/flash-sales') },
+  { to: '/campaigns', label: 'nav.campaigns', permission: 'promotions:read', match: (p) => p.startsWith('/campaigns') },
+  { to: '/staff', label: 'nav.staff', permission: 'staff:read', match: (p) => p.startsWith('/staff') },
+  { to: '/audit-log', label: 'nav.audit', permission: 'audit:read', match: (p) => p.startsWith('/audit-log') },
 ];
 
 /** Header, navigation and the main landmark around every signed-in screen. */
