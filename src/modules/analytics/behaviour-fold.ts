@@ -8,9 +8,16 @@ import { addCounts, addDaysAndMonths } from './rollup.js';
 export const CLICK_WINDOW_MS = 30 * 60_000;
 /** Days of `analytics_product_session_day` kept for de-duplicating late events. */
 const VIEWER_DAYS_KEPT = 3;
+/**
+ * Sessions idle this long are deleted from `analytics_session` (which would otherwise grow by every
+ * session ever seen); an event arriving for one later starts a new session.
+ */
+export const SESSION_DAYS_KEPT = 3;
 
 interface SessionState {
   firstAt: Date;
+  /** The session's latest event: sessions idle for SESSION_DAYS_KEPT are forgotten. */
+  lastAt: Date;
   hour: string;
   viewed: boolean;
   carted: boolean;
@@ -46,6 +53,7 @@ export async function foldBehaviour(deps: AnalyticsDeps, zone: string, options: 
     await trx.updateTable('analyticsState').set({ watermark: last, updatedAt: now }).where('id', '=', 'behaviour').execute();
     const cutoff = localKeys(new Date(now.getTime() - VIEWER_DAYS_KEPT * 86_400_000), zone).day;
     await sql`delete from analytics_product_session_day where day < ${cutoff}::date`.execute(trx);
+    await sql`delete from analytics_session where last_at < ${new Date(now.getTime() - SESSION_DAYS_KEPT * 86_400_000)}`.execute(trx);
     return events.length;
   });
 }
@@ -54,10 +62,10 @@ async function loadSessions(trx: Tx, ids: string[]): Promise<Map<string, Session
   const out = new Map<string, SessionState>();
   if (ids.length === 0) return out;
   const { rows } = await sql<SessionState & { sessionId: string }>`
-    select session_id, first_at, to_char(hour, 'YYYY-MM-DD HH24:MI:SS') as hour, viewed, carted, last_search_at,
+    select session_id, first_at, coalesce(last_at, first_at) as last_at, to_char(hour, 'YYYY-MM-DD HH24:MI:SS') as hour, viewed, carted, last_search_at,
       to_char(last_search_day, 'YYYY-MM-DD') as last_search_day, last_search_query, last_search_clicked
     from analytics_session where session_id = any(${ids}::text[])`.execute(trx);
-  for (const r of rows) out.set(r.sessionId, { ...r, firstAt: new Date(r.firstAt), lastSearchAt: r.lastSearchAt ? new Date(r.lastSearchAt) : null });
+  for (const r of rows) out.set(r.sessionId, { ...r, firstAt: new Date(r.firstAt), lastAt: new Date(r.lastAt), lastSearchAt: r.lastSearchAt ? new Date(r.lastSearchAt) : null });
   return out;
 }
 
@@ -80,7 +88,7 @@ async function foldEvents(trx: Tx, zone: string, events: readonly BehaviourEvent
     const keys = localKeys(at, zone);
     let s = sessions.get(e.sessionId);
     if (!s) {
-      s = { firstAt: at, hour: keys.hour, viewed: false, carted: false, lastSearchAt: null, lastSearchDay: null, lastSearchQuery: null, lastSearchClicked: false };
+      s = { firstAt: at, lastAt: at, hour: keys.hour, viewed: false, carted: false, lastSearchAt: null, lastSearchDay: null, lastSearchQuery: null, lastSearchClicked: false };
       sessions.set(e.sessionId, s);
       bump(s.hour, 0);
     } else if (at < s.firstAt) {
@@ -95,6 +103,7 @@ async function foldEvents(trx: Tx, zone: string, events: readonly BehaviourEvent
       s.hour = keys.hour;
       move(1);
     }
+    if (at > s.lastAt) s.lastAt = at;
     touched.add(e.sessionId);
     if (e.type === 'view' && e.productId) {
       bump(keys.hour, 3);
@@ -127,11 +136,11 @@ async function foldEvents(trx: Tx, zone: string, events: readonly BehaviourEvent
   if (touched.size) {
     const rows = [...touched].map((id) => {
       const s = sessions.get(id)!;
-      return sql`(${id}, ${s.firstAt}, ${s.hour}::timestamp, ${s.viewed}, ${s.carted}, ${s.lastSearchAt}, ${s.lastSearchDay}::date, ${s.lastSearchQuery}, ${s.lastSearchClicked})`;
+      return sql`(${id}, ${s.firstAt}, ${s.lastAt}, ${s.hour}::timestamp, ${s.viewed}, ${s.carted}, ${s.lastSearchAt}, ${s.lastSearchDay}::date, ${s.lastSearchQuery}, ${s.lastSearchClicked})`;
     });
-    await sql`insert into analytics_session (session_id, first_at, hour, viewed, carted, last_search_at, last_search_day, last_search_query, last_search_clicked)
+    await sql`insert into analytics_session (session_id, first_at, last_at, hour, viewed, carted, last_search_at, last_search_day, last_search_query, last_search_clicked)
       values ${sql.join(rows)}
-      on conflict (session_id) do update set first_at = excluded.first_at, hour = excluded.hour, viewed = excluded.viewed, carted = excluded.carted,
+      on conflict (session_id) do update set first_at = excluded.first_at, last_at = excluded.last_at, hour = excluded.hour, viewed = excluded.viewed, carted = excluded.carted,
         last_search_at = excluded.last_search_at, last_search_day = excluded.last_search_day, last_search_query = excluded.last_search_query,
         last_search_clicked = excluded.last_search_clicked`.execute(trx);
   }

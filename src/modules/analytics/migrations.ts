@@ -170,4 +170,11 @@ export const analyticsMigrations: MigrationSet = {
     `create table analytics_search_month (like analytics_search_day including all)`,
     `alter table analytics_search_month rename column day to month`,
   ],
+  '202612010902_analytics_session_idle': [
+    // Idle sessions are pruned by the behaviour fold: it needs each session's latest event.
+    `alter table analytics_session add column last_at timestamptz`,
+    `update analytics_session set last_at = first_at`,
+    `alter table analytics_session alter column last_at set not null`,
+    `create index analytics_session_last_idx on analytics_session (last_at)`,
+  ],
 };

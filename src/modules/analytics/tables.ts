@@ -116,6 +116,8 @@ export interface AnalyticsPromotionDayTable {
 export interface AnalyticsSessionTable {
   sessionId: string;
   firstAt: Date;
+  /** The latest event's time; idle sessions are deleted after `SESSION_DAYS_KEPT`. */
+  lastAt: Date;
   /** Local hour of `firstAt`: where the session counts in the funnel. */
   hour: LocalKey;
   viewed: boolean;
