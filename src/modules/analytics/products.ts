@@ -47,8 +47,8 @@ type List = 'revenue' | 'units' | 'conversion';
  * three ways.
  */
 async function productLists(db: Kysely<Database>, r: Reporting, period: Period, limit: number, minViewers: number): Promise<Record<List, ProductRow[]>> {
-  const sales = rollupSource('analytics_product_sales', ['product_id', 'currency', 'units', 'orders', 'revenue', 'revenue_base'], period.from, period.to);
-  const views = rollupSource('analytics_product_view', ['product_id', 'views', 'viewers', 'add_to_carts'], period.from, period.to);
+  const sales = rollupSource('analytics_product_sales', ['product_id', 'currency', 'units', 'orders', 'revenue', 'revenue_base'], period.from, period.to, ['units', 'orders', 'revenue', 'revenue_base']);
+  const views = rollupSource('analytics_product_view', ['product_id', 'views', 'viewers', 'add_to_carts'], period.from, period.to, ['views', 'viewers', 'add_to_carts']);
   const { rows } = await sql<{ list: List; productId: string; units: string; orders: string; revenue: string; views: string; viewers: string; addToCarts: string }>`
     with s as (
       select product_id, sum(units) as units, sum(orders) as orders, round(${moneySum(r, 'revenue')}) as revenue from ${sales} group by product_id),
@@ -85,7 +85,7 @@ async function productLists(db: Kysely<Database>, r: Reporting, period: Period, 
 async function categoryRows(db: Kysely<Database>, r: Reporting, period: Period, order: 'revenue' | 'units', limit: number): Promise<CategoryRow[]> {
   const { rows } = await sql<{ categoryId: string; units: string; orders: string; revenue: string }>`
     select category_id, sum(units)::text as units, sum(orders)::text as orders, round(${moneySum(r, 'revenue')})::text as revenue
-    from ${rollupSource('analytics_category_sales', ['category_id', 'currency', 'units', 'orders', 'revenue', 'revenue_base'], period.from, period.to)}
+    from ${rollupSource('analytics_category_sales', ['category_id', 'currency', 'units', 'orders', 'revenue', 'revenue_base'], period.from, period.to, ['units', 'orders', 'revenue', 'revenue_base'])}
     group by category_id
     order by ${order === 'revenue' ? sql`round(${moneySum(r, 'revenue')}) desc, sum(units) desc` : sql`sum(units) desc, round(${moneySum(r, 'revenue')}) desc`}, category_id
     limit ${limit}`.execute(db);

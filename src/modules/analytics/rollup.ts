@@ -83,22 +83,50 @@ export async function addDaysAndMonths(
 
 /**
  * The rows of a day-and-month rollup covering local dates `from`..`to` (inclusive), as a
- * subquery `src` with `columns`: whole months from `<base>_month`, the partial months at either
- * end from `<base>_day`. A year reads 12 month keys instead of 365 day keys.
+ * subquery `src` with `columns`: whole months from `<base>_month`, partial months from
+ * `<base>_day`. With `measures` (the summed columns among `columns`), a partial month covering
+ * more than half its days reads the month row minus the days outside the range instead (negated
+ * rows: callers only sum them), so no query reads more than half a month of day rows at either
+ * end. A year reads 12 month keys instead of 365 day keys.
  */
-export function rollupSource(base: string, columns: readonly string[], from: string, to: string) {
+export function rollupSource(base: string, columns: readonly string[], from: string, to: string, measures: readonly string[] = []) {
   const cols = sql.join(columns.map((c) => sql.id(c)));
-  const firstFull = from.endsWith('-01') ? from : nextMonth(from);
-  const afterTo = nextDay(to);
-  const lastFullEnd = afterTo.endsWith('-01') ? afterTo : `${afterTo.slice(0, 7)}-01`;
-  if (firstFull >= lastFullEnd) {
-    return sql`(select ${cols} from ${sql.table(`${base}_day`)} where day >= ${from}::date and day <= ${to}::date) as src`;
+  const negated = sql.join(columns.map((c) => (measures.includes(c) ? sql`-${sql.id(c)} as ${sql.id(c)}` : sql.id(c))));
+  const dayTable = sql.table(`${base}_day`);
+  const monthTable = sql.table(`${base}_month`);
+  const parts: ReturnType<typeof sql>[] = [];
+  const days = (a: string, b: string, minus = false) => parts.push(sql`select ${minus ? negated : cols} from ${dayTable} where day >= ${a}::date and day <= ${b}::date`);
+  const months = (a: string, bExclusive: string) => parts.push(sql`select ${cols} from ${monthTable} where month >= ${a}::date and month < ${bExclusive}::date`);
+  let fullFrom: string | null = null;
+  for (let cursor = from; cursor <= to; ) {
+    const monthStart = `${cursor.slice(0, 7)}-01`;
+    const next = nextMonth(cursor);
+    const monthEnd = prevDay(next);
+    const end = to < monthEnd ? to : monthEnd;
+    if (cursor === monthStart && end === monthEnd) {
+      fullFrom ??= monthStart;
+    } else {
+      if (fullFrom !== null) months(fullFrom, monthStart);
+      fullFrom = null;
+      if (measures.length > 0 && 2 * dayCount(cursor, end) > dayCount(monthStart, monthEnd)) {
+        months(monthStart, next);
+        if (cursor > monthStart) days(monthStart, prevDay(cursor), true);
+        if (end < monthEnd) days(nextDay(end), monthEnd, true);
+      } else days(cursor, end);
+    }
+    cursor = next;
   }
-  return sql`(
-    select ${cols} from ${sql.table(`${base}_day`)}
-      where (day >= ${from}::date and day < ${firstFull}::date) or (day >= ${lastFullEnd}::date and day <= ${to}::date)
-    union all
-    select ${cols} from ${sql.table(`${base}_month`)} where month >= ${firstFull}::date and month < ${lastFullEnd}::date) as src`;
+  if (fullFrom !== null) months(fullFrom, nextMonth(to));
+  if (parts.length === 0) return sql`(select ${cols} from ${dayTable} where false) as src`;
+  return sql`(${sql.join(parts, sql` union all `)}) as src`;
+}
+
+function dayCount(a: string, b: string): number {
+  return Math.round((Date.parse(`${b}T00:00:00Z`) - Date.parse(`${a}T00:00:00Z`)) / 86_400_000) + 1;
+}
+
+function prevDay(day: string): string {
+  return new Date(new Date(`${day}T00:00:00Z`).getTime() - 86_400_000).toISOString().slice(0, 10);
 }
 
 function nextMonth(day: string): string {

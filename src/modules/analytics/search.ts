@@ -28,7 +28,7 @@ const rate = (a: number, b: number) => (b === 0 ? 0 : Math.round((a / b) * 10_00
 
 /** Totals, top queries and queries without click-through over the period, in one statement. */
 export async function searchReport(db: Kysely<Database>, period: Period, limit: number): Promise<SearchReport> {
-  const source = rollupSource('analytics_search', ['query', 'searches', 'clicks'], period.from, period.to);
+  const source = rollupSource('analytics_search', ['query', 'searches', 'clicks'], period.from, period.to, ['searches', 'clicks']);
   const { rows } = await sql<{ list: 'total' | 'top' | 'none'; query: string | null; searches: string; clicks: string }>`
     with q as materialized (select query, sum(searches) as searches, sum(clicks) as clicks from ${source} group by query)
     select 'total' as list, null as query, coalesce(sum(searches), 0)::text as searches, coalesce(sum(clicks), 0)::text as clicks from q
