@@ -52,6 +52,17 @@ export function Empty({ children }: { children: ReactNode }) {
   return <p className="state empty">{children}</p>;
 }
 
+/** A loaded list's error, first-load and empty states; the caller renders the rows when there are some. */
+export function ListStatus({ list, empty }: { list: { data: { items: readonly unknown[] } | null; error: unknown; loading: boolean; reload: () => void }; empty: ReactNode }) {
+  return (
+    <>
+      <ErrorBanner error={list.error} onRetry={list.reload} />
+      {list.loading && !list.data ? <Loading /> : null}
+      {list.data && list.data.items.length === 0 && <Empty>{empty}</Empty>}
+    </>
+  );
+}
+
 export function ErrorBanner({ error, onRetry }: { error: unknown; onRetry?: () => void }) {
   const { t } = useI18n();
   if (!error) return null;

@@ -3,7 +3,7 @@ import { api, type Page } from '../api';
 import { dateTime } from '../format';
 import { useI18n } from '../i18n';
 import type { AuditEntry } from '../types';
-import { Empty, ErrorBanner, Loading, PageTitle, Pager, TextField, useLoad, usePager } from '../ui';
+import { ListStatus, Pager, PageTitle, TextField, useLoad, usePager } from '../ui';
 
 interface Filters {
   action: string;
@@ -48,9 +48,7 @@ export function AuditLog() {
           {t('audit.clear')}
         </button>
       </form>
-      <ErrorBanner error={list.error} onRetry={list.reload} />
-      {list.loading && !list.data ? <Loading /> : null}
-      {list.data && list.data.items.length === 0 && <Empty>{t('audit.empty')}</Empty>}
+      <ListStatus list={list} empty={t('audit.empty')} />
       {list.data && list.data.items.length > 0 && (
         <>
           <div className="table-wrap">

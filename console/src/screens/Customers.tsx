@@ -5,7 +5,7 @@ import { useI18n } from '../i18n';
 import { Link, navigate } from '../router';
 import { useSession } from '../session';
 import type { Customer, CustomerDetail as Detail } from '../types';
-import { ConfirmDialog, Empty, ErrorBanner, FormError, Loading, Notice, PageTitle, Pager, TextField, useLoad, usePager } from '../ui';
+import { ConfirmDialog, Empty, ErrorBanner, FormError, ListStatus, Loading, Notice, Pager, PageTitle, TextField, useLoad, usePager } from '../ui';
 
 /** Customers: search by email or name, cursor pagination over GET /admin/customers. */
 export function Customers() {
@@ -29,9 +29,7 @@ export function Customers() {
         <TextField label={t('common.search')} type="search" placeholder={t('customers.search')} value={draft} onChange={(e) => setDraft(e.target.value)} />
         <button type="submit">{t('common.search')}</button>
       </form>
-      <ErrorBanner error={list.error} onRetry={list.reload} />
-      {list.loading && !list.data ? <Loading /> : null}
-      {list.data && list.data.items.length === 0 && <Empty>{t('customers.empty')}</Empty>}
+      <ListStatus list={list} empty={t('customers.empty')} />
       {list.data && list.data.items.length > 0 && (
         <>
           <div className="table-wrap">

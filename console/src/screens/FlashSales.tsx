@@ -5,7 +5,7 @@ import { useI18n } from '../i18n';
 import { Link, navigate } from '../router';
 import { useSession } from '../session';
 import type { Campaign, FlashSale } from '../types';
-import { ConfirmDialog, Empty, ErrorBanner, fieldError, FormError, Loading, Notice, PageTitle, SelectField, StatusBadge, TextField, useLoad } from '../ui';
+import { ConfirmDialog, ErrorBanner, fieldError, FormError, ListStatus, Loading, Notice, PageTitle, SelectField, StatusBadge, TextField, useLoad } from '../ui';
 
 const STATUSES = ['scheduled', 'live', 'ended', 'cancelled'] as const;
 const STEP = 25;
@@ -38,9 +38,7 @@ export function FlashSales() {
           options={[{ value: '', label: t('common.all') }, ...STATUSES.map((s) => ({ value: s, label: t(`status.${s}`) }))]}
         />
       </div>
-      <ErrorBanner error={list.error} onRetry={list.reload} />
-      {list.loading && !list.data ? <Loading /> : null}
-      {list.data && list.data.items.length === 0 && <Empty>{t('flash.empty')}</Empty>}
+      <ListStatus list={list} empty={t('flash.empty')} />
       {list.data && list.data.items.length > 0 && (
         <>
           <div className="table-wrap">

@@ -4,7 +4,7 @@ import { dateTime, money } from '../format';
 import { useI18n } from '../i18n';
 import { Link } from '../router';
 import type { OrderSummary } from '../types';
-import { Empty, ErrorBanner, Loading, PageTitle, Pager, SelectField, StatusBadge, TextField, useLoad, usePager } from '../ui';
+import { ListStatus, Pager, PageTitle, SelectField, StatusBadge, TextField, useLoad, usePager } from '../ui';
 
 export const ORDER_STATUSES = ['pending_payment', 'paid', 'shipped', 'delivered', 'completed', 'cancelled', 'partially_refunded', 'refunded'] as const;
 
@@ -36,9 +36,7 @@ export function Orders() {
         <TextField label={t('common.search')} type="search" placeholder={t('orders.search')} value={draft} onChange={(e) => setDraft(e.target.value)} />
         <button type="submit">{t('common.search')}</button>
       </form>
-      <ErrorBanner error={list.error} onRetry={list.reload} />
-      {list.loading && !list.data ? <Loading /> : null}
-      {list.data && list.data.items.length === 0 && <Empty>{t('orders.empty')}</Empty>}
+      <ListStatus list={list} empty={t('orders.empty')} />
       {list.data && list.data.items.length > 0 && (
         <>
           <OrderTable orders={list.data.items} />

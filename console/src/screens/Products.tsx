@@ -5,7 +5,7 @@ import { useI18n } from '../i18n';
 import { Link } from '../router';
 import { useSession } from '../session';
 import type { ProductListItem } from '../types';
-import { Empty, ErrorBanner, Loading, PageTitle, Pager, SelectField, StatusBadge, TextField, useLoad, usePager } from '../ui';
+import { ListStatus, Pager, PageTitle, SelectField, StatusBadge, TextField, useLoad, usePager } from '../ui';
 
 export const PRODUCT_STATUSES = ['draft', 'published', 'archived'] as const;
 
@@ -44,9 +44,7 @@ export function Products() {
         <TextField label={t('common.search')} type="search" placeholder={t('products.search')} value={draft} onChange={(e) => setDraft(e.target.value)} />
         <button type="submit">{t('common.search')}</button>
       </form>
-      <ErrorBanner error={list.error} onRetry={list.reload} />
-      {list.loading && !list.data ? <Loading /> : null}
-      {list.data && list.data.items.length === 0 && <Empty>{t('products.empty')}</Empty>}
+      <ListStatus list={list} empty={t('products.empty')} />
       {list.data && list.data.items.length > 0 && (
         <>
           <div className="table-wrap">

@@ -5,7 +5,7 @@ import { useI18n, type Translate } from '../i18n';
 import { Link } from '../router';
 import { useSession } from '../session';
 import type { Promotion, Rule } from '../types';
-import { ConfirmDialog, Empty, ErrorBanner, FormError, Loading, Notice, PageTitle, Pager, StatusBadge, useLoad, usePager } from '../ui';
+import { ConfirmDialog, FormError, ListStatus, Notice, Pager, PageTitle, StatusBadge, useLoad, usePager } from '../ui';
 
 export type PromotionKind = 'automatic' | 'coupon';
 
@@ -83,9 +83,7 @@ export function Promotions({ kind }: { kind: PromotionKind }) {
       </div>
       {notice && <Notice>{notice}</Notice>}
       <FormError error={error} />
-      <ErrorBanner error={list.error} onRetry={list.reload} />
-      {list.loading && !list.data ? <Loading /> : null}
-      {list.data && list.data.items.length === 0 && <Empty>{kind === 'coupon' ? t('coupons.empty') : t('promotions.empty')}</Empty>}
+      <ListStatus list={list} empty={kind === 'coupon' ? t('coupons.empty') : t('promotions.empty')} />
       {list.data && list.data.items.length > 0 && (
         <>
           <div className="table-wrap">

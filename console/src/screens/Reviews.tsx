@@ -4,7 +4,7 @@ import { dateTime } from '../format';
 import { useI18n } from '../i18n';
 import { useSession } from '../session';
 import type { Review } from '../types';
-import { ConfirmDialog, Empty, ErrorBanner, FormError, Loading, Notice, PageTitle, Pager, SelectField, StatusBadge, TextField, useLoad, usePager } from '../ui';
+import { ConfirmDialog, FormError, ListStatus, Notice, Pager, PageTitle, SelectField, StatusBadge, TextField, useLoad, usePager } from '../ui';
 
 /** Review moderation over GET /admin/reviews: filter by status and rating, hide with a reason, show again. */
 export function Reviews() {
@@ -40,9 +40,7 @@ export function Reviews() {
         />
       </div>
       {!canWrite && <p className="hint">{t('common.readOnly')}</p>}
-      <ErrorBanner error={list.error} onRetry={list.reload} />
-      {list.loading && !list.data ? <Loading /> : null}
-      {list.data && list.data.items.length === 0 && <Empty>{t('reviews.empty')}</Empty>}
+      <ListStatus list={list} empty={t('reviews.empty')} />
       {list.data && list.data.items.length > 0 && (
         <>
           <div className="table-wrap">

@@ -4,7 +4,7 @@ import { dateTime } from '../format';
 import { useI18n } from '../i18n';
 import { useSession } from '../session';
 import type { StaffRow } from '../types';
-import { ConfirmDialog, Empty, ErrorBanner, fieldError, FormError, Loading, Notice, PageTitle, Pager, SelectField, StatusBadge, TextField, useLoad, usePager } from '../ui';
+import { ConfirmDialog, fieldError, FormError, ListStatus, Notice, Pager, PageTitle, SelectField, StatusBadge, TextField, useLoad, usePager } from '../ui';
 
 const ROLES = ['owner', 'admin', 'operator', 'support'] as const;
 
@@ -64,9 +64,7 @@ export function Staff() {
           ]}
         />
       </div>
-      <ErrorBanner error={list.error} onRetry={list.reload} />
-      {list.loading && !list.data ? <Loading /> : null}
-      {list.data && list.data.items.length === 0 && <Empty>{t('staff.empty')}</Empty>}
+      <ListStatus list={list} empty={t('staff.empty')} />
       {list.data && list.data.items.length > 0 && (
         <>
           <div className="table-wrap">
