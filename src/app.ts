@@ -295,18 +295,8 @@ export async function createApp(options: AppOptions) {
     log: log.child({ component: 'analytics' }),
     shop: config.shop,
     behaviourEvents: (from, afterId, limit, receivedBefore) => recommendations.eventsAfter(from, afterId, limit, receivedBefore),
-    productCategories: async (productIds) => {
-      const out = new Map<string, readonly string[]>();
-      for (const id of productIds) {
-        try {
-          out.set(id, (await catalog.getProduct(id)).categoryIds);
-        } catch (err) {
-          // A product deleted since the sale simply has no category.
-          if ((err as { code?: unknown }).code !== 'CATALOG_PRODUCT_NOT_FOUND') throw err;
-        }
-      }
-      return out;
-    },
+    // A product deleted since the sale simply has no category.
+    productCategories: (productIds) => catalog.categoryIdsOf(productIds),
     exchangeRate: async (currency) => {
       try {
         return (await catalog.priceContext(currency)).rate;

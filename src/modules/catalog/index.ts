@@ -109,6 +109,14 @@ export function createCatalogModule(deps: CatalogDeps) {
      * for (let page = await catalog.contentItems(null, 500); page.length; page = await catalog.contentItems(page.at(-1)!.productId, 500)) …
      */
     contentItems: (afterId: string | null, limit: number) => contentItems(deps, afterId, limit),
+    /** The category ids of these products in one query (a product without categories, or unknown, maps to none). */
+    async categoryIdsOf(productIds: readonly string[]): Promise<Map<string, string[]>> {
+      const out = new Map<string, string[]>();
+      if (productIds.length === 0) return out;
+      const rows = await deps.db.selectFrom('catalogProductCategory').select(['productId', 'categoryId']).where('productId', 'in', [...new Set(productIds)]).orderBy('categoryId').execute();
+      for (const r of rows) out.set(r.productId, [...(out.get(r.productId) ?? []), r.categoryId]);
+      return out;
+    },
     /** Every category, flat, each parent before its subtree (id, handle, names, path…). */
     listCategories: () => listCategoriesAdmin(deps.db),
     /** The id of the published product with this handle, or null. */
