@@ -2,7 +2,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger } from 'fastify';
-import { pino, type Logger } from 'pino';
+import type { Logger } from 'pino';
 import type { Config } from './platform/config.js';
 import { pendingMigrations, pingDb, runMigrations, type Db, type MigrationSet } from './platform/db/index.js';
 import { createDispatcher, eventMigrations } from './platform/events/index.js';
@@ -76,30 +76,9 @@ export const MIGRATIONS: readonly MigrationSet[] = [
   analyticsMigrations,
 ];
 
-/** Paths whose values never reach a log line. */
-export const REDACT_PATHS = [
-  'req.headers.authorization',
-  'req.headers.cookie',
-  'req.headers["x-api-key"]',
-  '*.password',
-  '*.currentPassword',
-  '*.newPassword',
-  '*.passwordHash',
-  '*.token',
-  '*.tokenHash',
-];
+import { createLogger, serializeRequest } from './platform/logger.js';
 
-/** Query parameters whose values never reach a log line. */
-const SECRET_QUERY = /([?&](?:token|access_token|key|secret|password)=)[^&#]*/gi;
-
-/** The request as logged: method, path and query with secrets masked, host, client address. */
-export function serializeRequest(req: { method?: string; url?: string; host?: string; ip?: string }) {
-  return { method: req.method, url: req.url?.replace(SECRET_QUERY, '$1[redacted]'), host: req.host, remoteAddress: req.ip };
-}
-
-export function createLogger(config: Config): Logger {
-  return pino({ level: config.log.level, redact: { paths: REDACT_PATHS, censor: '[redacted]' } });
-}
+export { createLogger, REDACT_PATHS, serializeRequest } from './platform/logger.js';
 
 export interface AppOptions {
   config: Config;
@@ -418,15 +397,21 @@ export async function createApp(options: AppOptions) {
     dispatcher,
     jobs,
     modules: { promotions, auth, audit, customers, staff, inventory, catalog, search, cart, orders, payments, reviews, flashSales, recommendations, analytics },
-    /** Starts the background loops: outbox delivery, jobs, the order clock, the payment status sweep. */
-    startBackground(): void {
+    /**
+     * Starts the background loops. This process's own (writing out its buffered impressions)
+     * always start; the shop's shared work (outbox delivery, jobs, the order clock, sweeps,
+     * training, folds) only with `shared` (default), which API processes of a cluster leave to
+     * the worker process.
+     */
+    startBackground(options: { shared?: boolean } = {}): void {
+      recsImpressions.start();
+      if (options.shared === false) return;
       dispatcher.start();
       jobs.start();
       orders.startSweeper();
       paymentSweeper.start();
       recsCompactor.start();
       recsTrainer.start();
-      recsImpressions.start();
       analyticsFolder.start();
       // Redis is never the only record: a restart reloads live sales' counters from the database.
       flashSales.rebuildCounters(true).catch((err: unknown) => log.error({ err }, 'flash sale counters not rebuilt'));

@@ -12,6 +12,8 @@ const EnvSchema = Type.Object({
   HOST: Type.String({ minLength: 1, default: '0.0.0.0' }),
   DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
   DATABASE_POOL_SIZE: Type.Integer({ minimum: 1, maximum: 500, default: 10 }),
+  BAZAAR_WORKERS: Type.Integer({ minimum: 1, maximum: 64, default: 1 }),
+  BAZAAR_BACKGROUND: Type.Union([Type.Literal('on'), Type.Literal('off')], { default: 'on' }),
   BAZAAR_DATA_DIR: Type.String({ minLength: 1, default: './.bazaar' }),
   BAZAAR_DEMO: Type.Union([Type.Literal('0'), Type.Literal('1')], { default: '1' }),
   BAZAAR_ADMIN_EMAIL: Type.Optional(Type.String({ format: 'email' })),
@@ -86,6 +88,12 @@ export interface Config {
   publicUrl: string;
   log: { level: LogLevel };
   database: { url?: Secret; poolSize: number; dataDir: string };
+  processes: {
+    /** API processes `npm start` runs on one port (BAZAAR_WORKERS or `--workers N`); above 1 needs PostgreSQL. */
+    api: number;
+    /** Whether `npm start` also runs the background work (BAZAAR_BACKGROUND=off: `npm run worker` does, elsewhere). */
+    background: boolean;
+  };
   demo: boolean;
   admin: { email?: string; password?: Secret };
   http: { bodyLimit: number; trustProxy: boolean };
@@ -223,6 +231,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       poolSize: e.DATABASE_POOL_SIZE,
       dataDir: e.BAZAAR_DATA_DIR,
     },
+    processes: { api: e.BAZAAR_WORKERS, background: e.BAZAAR_BACKGROUND === 'on' },
     demo: e.BAZAAR_DEMO === '1',
     admin: {
       email: e.BAZAAR_ADMIN_EMAIL?.trim().toLowerCase(),
