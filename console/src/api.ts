@@ -34,17 +34,28 @@ export function configureApi(token: string | null, unauthorized: () => void): vo
 type Query = Record<string, string | number | undefined | null>;
 
 /** Calls the admin API on the same origin; throws ApiError on any non-2xx answer. */
-export async function api<T>(method: string, path: string, options: { body?: unknown; query?: Query; headers?: Record<string, string> } = {}): Promise<T> {
+export async function api<T>(
+  method: string,
+  path: string,
+  options: { body?: unknown; query?: Query; headers?: Record<string, string>; /** Sent as is instead of a JSON body, such as a CSV file. */ raw?: { text: string; type: string } } = {},
+): Promise<T> {
   const url = new URL(path, window.location.origin);
   for (const [key, value] of Object.entries(options.query ?? {})) {
     if (value !== undefined && value !== null && value !== '') url.searchParams.set(key, String(value));
   }
   const headers: Record<string, string> = { accept: 'application/json', ...options.headers };
   if (currentToken) headers.authorization = `Bearer ${currentToken}`;
-  if (options.body !== undefined) headers['content-type'] = 'application/json';
+  let body: string | undefined;
+  if (options.raw) {
+    headers['content-type'] = options.raw.type;
+    body = options.raw.text;
+  } else if (options.body !== undefined) {
+    headers['content-type'] = 'application/json';
+    body = JSON.stringify(options.body);
+  }
   let res: Response;
   try {
-    res = await fetch(url, { method, headers, body: options.body === undefined ? undefined : JSON.stringify(options.body) });
+    res = await fetch(url, { method, headers, body });
   } catch {
     throw new ApiError(0, 'NETWORK', 'network');
   }

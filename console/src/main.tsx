@@ -11,7 +11,9 @@ import { Dashboard } from './screens/Dashboard';
 import { FlashSaleDetail, FlashSaleNew, FlashSales } from './screens/FlashSales';
 import { OrderDetail } from './screens/OrderDetail';
 import { Orders } from './screens/Orders';
-import { ProductEdit, ProductNew } from './screens/ProductForm';
+import { ProductEdit } from './screens/ProductEdit';
+import { ProductNew } from './screens/ProductForm';
+import { ProductImport } from './screens/ProductImport';
 import { Products } from './screens/Products';
 import { PromotionNew } from './screens/PromotionForm';
 import { Promotions } from './screens/Promotions';
@@ -31,6 +33,7 @@ function Screen({ path }: { path: string }) {
   if (order) return <OrderDetail id={decodeURIComponent(order[1]!)} />;
   if (path === '/products') return <Products />;
   if (path === '/products/new') return <ProductNew />;
+  if (path === '/products/import') return <ProductImport />;
   const product = /^\/products\/([^/]+)$/.exec(path);
   if (product) return <ProductEdit id={decodeURIComponent(product[1]!)} created={new URLSearchParams(window.location.search).has('created')} />;
   if (path === '/customers') return <Customers />;

@@ -57,13 +57,87 @@ export interface ProductListItem {
   updatedAt: string;
 }
 
+export interface Price {
+  currency: string;
+  amount: number;
+  compareAtAmount?: number | null;
+}
+
+export interface Variant {
+  id: string;
+  sku: string;
+  options: Record<string, string>;
+  position?: number;
+  prices: Price[];
+}
+
+/** One locale's text; `seo` and `options` are kept as they are when the console edits the rest. */
+export interface Translation {
+  title?: string;
+  subtitle?: string;
+  description?: string;
+  [field: string]: unknown;
+}
+
+export interface ProductImage {
+  url: string;
+  alt: string | null;
+  position?: number;
+}
+
 export interface Product {
   id: string;
   handle: string;
   status: string;
   title: string;
+  subtitle?: string | null;
+  description?: string | null;
+  brand?: string | null;
+  tags?: string[];
+  images?: ProductImage[];
+  translations?: Record<string, Translation>;
   options: { name: string; values: string[] }[];
-  variants: { id: string; sku: string; options: Record<string, string>; prices: { currency: string; amount: number }[] }[];
+  variants: Variant[];
+  updatedAt?: string;
+}
+
+/** A SKU's stock: totals, then each location that holds a level (GET /admin/inventory/:sku). */
+export interface StockSummary {
+  sku: string;
+  onHand: number;
+  reserved: number;
+  available: number;
+  allowBackorder: boolean;
+  lowStockThreshold: number;
+  locations: { location: string; onHand: number; reserved: number; available: number }[];
+}
+
+export interface StockLocation {
+  id: string;
+  code: string;
+  name: string;
+  isDefault: boolean;
+}
+
+/** A background job's progress (GET /admin/jobs/:id). */
+export interface Job {
+  id: string;
+  kind: string;
+  status: 'queued' | 'running' | 'succeeded' | 'failed';
+  total: number | null;
+  processed: number;
+  failed: number;
+  errors: { row: number; message: string }[];
+  result: unknown;
+  createdAt: string;
+  finishedAt: string | null;
+}
+
+/** The result of a finished catalog import job. */
+export interface ImportSummary {
+  rows: number;
+  products: { created: number; updated: number; failed: number };
+  rowsFailed: number;
 }
 
 export interface Figure {

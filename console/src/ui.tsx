@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useId, useRef, useState, type InputHTMLAttributes, type ReactNode, type SelectHTMLAttributes } from 'react';
+import { useCallback, useEffect, useId, useRef, useState, type InputHTMLAttributes, type ReactNode, type SelectHTMLAttributes, type TextareaHTMLAttributes } from 'react';
 import { ApiError } from './api';
 import { useI18n, type MessageKey, type Translate } from './i18n';
 
@@ -109,6 +109,28 @@ export function TextField({ label, error, hint, ...input }: FieldProps & InputHT
     <div className="field">
       <label htmlFor={id}>{label}</label>
       <input id={id} aria-invalid={error ? true : undefined} aria-describedby={describedBy} {...input} />
+      {hint && (
+        <p id={`${id}-hint`} className="hint">
+          {hint}
+        </p>
+      )}
+      {error && (
+        <p id={`${id}-error`} className="field-error">
+          {error}
+        </p>
+      )}
+    </div>
+  );
+}
+
+/** A labelled multi-line text box, wired like TextField. */
+export function TextAreaField({ label, error, hint, ...area }: FieldProps & TextareaHTMLAttributes<HTMLTextAreaElement>) {
+  const id = useId();
+  const describedBy = [hint ? `${id}-hint` : '', error ? `${id}-error` : ''].filter(Boolean).join(' ') || undefined;
+  return (
+    <div className="field">
+      <label htmlFor={id}>{label}</label>
+      <textarea id={id} rows={4} aria-invalid={error ? true : undefined} aria-describedby={describedBy} {...area} />
       {hint && (
         <p id={`${id}-hint`} className="hint">
           {hint}
@@ -237,10 +259,22 @@ export function Pager({ page, nextCursor, onNext, onPrevious }: { page: number; 
   );
 }
 
-/** A form's error that belongs to no single field (field problems show beside their fields). */
-export function FormError({ error }: { error: unknown }) {
+/**
+ * A form's error that belongs to no single field (field problems show beside their fields). With
+ * `shown`, the field problems the form has no place for (it answers false) are listed here instead.
+ */
+export function FormError({ error, shown }: { error: unknown; shown?: (field: string) => boolean }) {
   const { t } = useI18n();
-  if (!error || (error instanceof ApiError && error.fields.length > 0)) return null;
+  if (!error) return null;
+  if (error instanceof ApiError && error.fields.length > 0) {
+    const unplaced = shown ? error.fields.filter((f) => !shown(f.field)) : [];
+    if (unplaced.length === 0) return null;
+    return (
+      <p role="alert" className="banner error">
+        {unplaced.map((f) => `${f.field} ${f.message}`).join('; ')}
+      </p>
+    );
+  }
   return (
     <p role="alert" className="banner error">
       {errorText(error, t)}

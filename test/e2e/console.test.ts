@@ -1,6 +1,8 @@
 // The operations console in a real browser (Debian's Chromium through playwright-core): sign in,
 // create a product, ship a paid order and see it in the dashboard's GMV, a pass over customers,
-// coupons, flash sales and the audit log, and check that a support member sees no write actions.
+// coupons, flash sales and the audit log, and check that a support member sees no write actions;
+// then the product editor (translations, images, variants, prices, stock per location) and the
+// CSV import with its progress bar.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
@@ -123,7 +125,7 @@ test('console: sign in, create a product, ship an order, see it in GMV; support 
 
   // Rename it, then read it back through the store API.
   await page.locator('input[name="title"]').fill('E2E Mug Blue');
-  await page.getByRole('button', { name: 'Save' }).click();
+  await page.getByRole('button', { name: 'Save details' }).click();
   await page.getByText('Saved.').waitFor();
   await page.screenshot({ path: `${ARTIFACTS}product-edit.png`, fullPage: true });
   const stored = await http.get('/store/products/e2e-mug');
@@ -286,6 +288,205 @@ test('console: sign in, create a product, ship an order, see it in GMV; support 
   await page.setViewportSize({ width: 768, height: 1024 });
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Products' }).waitFor();
   await page.screenshot({ path: `${ARTIFACTS}order-tablet.png`, fullPage: true });
+
+  assert.deepEqual([...errors, ...support.errors], []);
+});
+
+test('console: product editor (translations, images, variants, prices, stock per location) and CSV import', { skip: missing ? `${CHROMIUM} not installed` : false, timeout: 120_000 }, async () => {
+  const token = actors.owner.token;
+  const http = shop(app, token).http;
+  const created = await http.post(
+    '/admin/products',
+    {
+      handle: 'e2e-tee',
+      title: 'E2E 短袖',
+      status: 'published',
+      options: [{ name: 'Size', values: ['S', 'M'] }],
+      variants: [
+        { sku: 'E2E-TEE-S', options: { Size: 'S' }, prices: [{ currency: 'CNY', amount: 9900 }] },
+        { sku: 'E2E-TEE-M', options: { Size: 'M' }, prices: [{ currency: 'CNY', amount: 9900 }] },
+      ],
+    },
+    { token },
+  );
+  assert.equal(created.status, 201, JSON.stringify(created.body));
+  const productId = created.body.id as string;
+  const location = await http.post('/admin/inventory-locations', { code: 'warehouse-2', name: 'Warehouse 2' }, { token });
+  assert.equal(location.status, 201, JSON.stringify(location.body));
+
+  const { page, errors } = await openPage();
+  await signIn(page, OWNER);
+  await page.goto(`${base}/console/products/${productId}`);
+  await page.getByRole('heading', { name: 'Edit E2E 短袖' }).waitFor();
+
+  // Details: subtitle, brand and tags.
+  await page.locator('input[name="subtitle"]').fill('Organic cotton');
+  await page.locator('input[name="brand"]').fill('Bazaar Basics');
+  await page.locator('input[name="tags"]').fill('summer, cotton，summer');
+  await page.getByRole('button', { name: 'Save details' }).click();
+  await page.getByText('Saved.', { exact: true }).waitFor();
+  const details = (await http.get(`/admin/products/${productId}`, { token })).body;
+  assert.equal(details.subtitle, 'Organic cotton');
+  assert.equal(details.brand, 'Bazaar Basics');
+  assert.deepEqual(details.tags, ['summer', 'cotton']);
+
+  // Translations: a locale the shop does not serve is refused beside that locale; en-US is saved
+  // and the store answers in it. (zh-CN is the test shop's default locale, so its text is the product's own.)
+  const translations = page.getByRole('region', { name: 'Translations' });
+  await translations.getByText('No translations yet.').waitFor();
+  for (const code of ['fr-fr', 'en-us']) {
+    await page.getByLabel('Add a locale').fill(code);
+    await page.getByRole('button', { name: 'Add locale' }).click();
+  }
+  await page.locator('input[name="tr-en-US-title"]').fill('E2E Tee');
+  await page.locator('input[name="tr-en-US-subtitle"]').fill('Organic cotton tee');
+  await page.getByRole('button', { name: 'Save translations' }).click();
+  await translations.getByRole('group', { name: 'Locale fr-FR' }).locator('.field-error').getByText('not one of').waitFor();
+  await page.getByRole('button', { name: 'Remove fr-FR' }).click();
+  await page.getByRole('button', { name: 'Save translations' }).click();
+  await page.getByText('Translations saved.').waitFor();
+  const english = await http.get('/store/products/e2e-tee?locale=en-US');
+  assert.equal(english.status, 200, JSON.stringify(english.body));
+  assert.equal(english.body.title, 'E2E Tee');
+  assert.equal(english.body.subtitle, 'Organic cotton tee');
+  assert.equal((await http.get('/store/products/e2e-tee?locale=zh-CN')).body.title, 'E2E 短袖');
+
+  // Images: two added, the second moved up with the keyboard, saved as one ordered list.
+  const images = page.getByRole('region', { name: 'Images' });
+  await images.getByRole('button', { name: 'Add image' }).click();
+  await page.locator('input[name="image-0-url"]').fill(`${base}/img/front.jpg`);
+  await page.locator('input[name="image-0-alt"]').fill('Front');
+  await images.getByRole('button', { name: 'Add image' }).click();
+  await page.locator('input[name="image-1-url"]').fill('not a url');
+  await images.getByRole('button', { name: 'Save images' }).click();
+  await images.getByText('Enter a web address starting with http:// or https://.').waitFor();
+  await page.locator('input[name="image-1-url"]').fill(`${base}/img/back.jpg`);
+  await page.locator('input[name="image-1-alt"]').fill('Back');
+  await images.getByRole('group', { name: 'Image 2' }).getByRole('button', { name: 'Move up' }).focus();
+  await page.keyboard.press('Enter');
+  assert.equal(await page.locator('input[name="image-0-alt"]').inputValue(), 'Back');
+  await images.getByRole('button', { name: 'Save images' }).click();
+  await page.getByText('Images saved.').waitFor();
+  const withImages = (await http.get(`/admin/products/${productId}`, { token })).body;
+  assert.deepEqual(
+    withImages.images.map((i: { alt: string }) => i.alt),
+    ['Back', 'Front'],
+  );
+
+  // A variant's price: a bad amount is caught beside the field, then the new price reaches the store.
+  const small = page.getByRole('group', { name: 'Variant 1: E2E-TEE-S' });
+  await small.locator('input[name="variant-0-price-0-amount"]').fill('79,00');
+  await small.getByRole('button', { name: 'Save variant' }).click();
+  await small.getByText('Enter a price such as 19.90.').waitFor();
+  await small.locator('input[name="variant-0-price-0-amount"]').fill('79.00');
+  await small.getByRole('button', { name: 'Add price' }).click();
+  await small.locator('input[name="variant-0-price-1-currency"]').fill('USD');
+  await small.locator('input[name="variant-0-price-1-amount"]').fill('11.50');
+  await small.getByRole('button', { name: 'Save variant' }).click();
+  await page.getByText('Variant E2E-TEE-S saved.').waitFor();
+  const priced = await http.get('/store/products/e2e-tee');
+  const smallInStore = priced.body.variants.find((v: { sku: string }) => v.sku === 'E2E-TEE-S');
+  assert.equal(smallInStore.price.amount, 7900, JSON.stringify(smallInStore));
+  const usd = (await http.get('/store/products/e2e-tee?currency=USD')).body.variants.find((v: { sku: string }) => v.sku === 'E2E-TEE-S');
+  assert.equal(usd.price.amount, 1150, JSON.stringify(usd));
+
+  // A variant with a new option value (L is declared on the product first), then removed after a
+  // confirmation; Cancel keeps it.
+  await page.locator('input[name="new-variant-sku"]').fill('E2E-TEE-L');
+  await page.locator('input[name="new-variant-option-0"]').fill('L');
+  await page.locator('input[name="new-variant-price-0-amount"]').fill('109');
+  await page.getByRole('button', { name: 'Add variant' }).click();
+  await page.getByText('Variant E2E-TEE-L added.').waitFor();
+  const large = page.getByRole('group', { name: 'Variant 3: E2E-TEE-L' });
+  await large.waitFor();
+  const withLarge = (await http.get(`/admin/products/${productId}`, { token })).body;
+  assert.deepEqual(withLarge.options[0].values, ['S', 'M', 'L']);
+  await large.getByRole('button', { name: 'Remove variant' }).click();
+  const dialog = page.getByRole('dialog');
+  await dialog.waitFor();
+  await dialog.getByRole('button', { name: 'Cancel' }).click();
+  await dialog.waitFor({ state: 'hidden' });
+  assert.equal((await http.get(`/admin/products/${productId}`, { token })).body.variants.length, 3);
+  await large.getByRole('button', { name: 'Remove variant' }).click();
+  await dialog.getByRole('button', { name: 'Remove variant' }).click();
+  await page.getByText('Variant E2E-TEE-L removed.').waitFor();
+  await large.waitFor({ state: 'detached' });
+  assert.equal((await http.get(`/admin/products/${productId}`, { token })).body.variants.length, 2);
+
+  // Stock per location: a count at the second warehouse moves its available figure and the total.
+  const available = page.getByTestId('available-E2E-TEE-S-warehouse-2');
+  assert.equal(await available.innerText(), '0');
+  const row = page.locator('.variant-block', { has: small }).locator('tr[data-location="warehouse-2"]');
+  await row.getByLabel('On hand at Warehouse 2').fill('-3');
+  await row.getByRole('button', { name: 'Set' }).click();
+  await row.getByText('Enter a whole number.').waitFor();
+  await row.getByLabel('On hand at Warehouse 2').fill('7');
+  await row.getByRole('button', { name: 'Set' }).click();
+  await row.getByText('Stock updated.').waitFor();
+  assert.equal(await available.innerText(), '7');
+  assert.equal(await page.getByTestId('available-E2E-TEE-S').innerText(), '7');
+  const stock = await http.get('/admin/inventory/E2E-TEE-S', { token });
+  assert.equal(stock.body.locations.find((l: { location: string }) => l.location === 'warehouse-2')?.available, 7, JSON.stringify(stock.body));
+  await page.screenshot({ path: `${ARTIFACTS}product-editor.png`, fullPage: true });
+  await page.setViewportSize({ width: 768, height: 1024 });
+  await page.screenshot({ path: `${ARTIFACTS}product-editor-tablet.png`, fullPage: true });
+  await page.setViewportSize({ width: 1280, height: 860 });
+
+  // CSV import: three products and one with a bad price; the bar fills as the job runs (the test
+  // app runs no background loops, so the job runs when drained), then the counts and the row problems.
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Products' }).click();
+  await page.getByRole('link', { name: 'Import products' }).click();
+  await page.getByRole('heading', { name: 'Import products' }).waitFor();
+  await page.getByRole('button', { name: 'Start import' }).click();
+  await page.getByText('Choose a file to import.').waitFor();
+  const csv = [
+    'handle,title,title.en-US,status,option1_name,option1_value,sku,price_CNY,stock',
+    'e2e-imp-cap,E2E 帽子,E2E Cap,published,,,E2E-IMP-CAP,4900,12',
+    'e2e-imp-sock,E2E 袜子,E2E Socks,published,Size,S,E2E-IMP-SOCK-S,1900,5',
+    'e2e-imp-sock,,,,Size,M,E2E-IMP-SOCK-M,1900,6',
+    'e2e-imp-bag,E2E 包,E2E Bag,draft,,,E2E-IMP-BAG,12900,',
+    'e2e-imp-bad,E2E 坏行,,draft,,,E2E-IMP-BAD,abc,',
+  ].join('\n');
+  await page.getByLabel('CSV or NDJSON file').setInputFiles({ name: 'catalog.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+  await page.getByRole('button', { name: 'Start import' }).click();
+  const bar = page.getByTestId('import-progress');
+  await bar.waitFor();
+  await page.getByText('Waiting to start…').first().waitFor();
+  await app.jobs.drain();
+  await page.getByText('Import finished.').first().waitFor();
+  const [value, max] = await bar.evaluate((el) => {
+    const progress = el as unknown as { value: number; max: number };
+    return [progress.value, progress.max];
+  });
+  assert.equal(max, 5);
+  assert.equal(value, 5);
+  await page.getByText('5 of 5 rows').waitFor();
+  const summary = page.getByTestId('import-summary');
+  assert.match(await summary.innerText(), /Products created\s+3/);
+  assert.match(await summary.innerText(), /Products failed\s+1/);
+  await page.getByRole('table', { name: 'Problems by row' }).getByText('price_CNY: "abc" is not a whole number').waitFor();
+  await page.screenshot({ path: `${ARTIFACTS}product-import.png`, fullPage: true });
+  const imported = await http.get('/admin/products?q=e2e-imp', { token });
+  assert.deepEqual(imported.body.items.map((p: { handle: string }) => p.handle).sort(), ['e2e-imp-bag', 'e2e-imp-cap', 'e2e-imp-sock']);
+  const sock = (await http.get('/store/products/e2e-imp-sock?locale=en-US')).body;
+  assert.equal(sock.title, 'E2E Socks');
+  assert.equal(sock.variants.length, 2);
+
+  // Support reads the same product: everything shown, nothing to press.
+  const support = await openPage();
+  await signIn(support.page, SUPPORT);
+  await support.page.goto(`${base}/console/products/${productId}`);
+  await support.page.getByRole('heading', { name: 'Edit E2E 短袖' }).waitFor();
+  await support.page.getByText('Your role can view but not change this.').waitFor();
+  assert.equal(await support.page.getByTestId('available-E2E-TEE-S-warehouse-2').innerText(), '7');
+  assert.equal(await support.page.locator('input[name="tr-en-US-title"]').inputValue(), 'E2E Tee');
+  for (const name of ['Save details', 'Save translations', 'Save images', 'Save variant', 'Remove variant', 'Add variant', 'Set']) {
+    assert.equal(await support.page.getByRole('button', { name, exact: true }).count(), 0, name);
+  }
+  await support.page.screenshot({ path: `${ARTIFACTS}support-product.png`, fullPage: true });
+  await support.page.goto(`${base}/console/products`);
+  await support.page.getByRole('heading', { name: 'Products' }).waitFor();
+  assert.equal(await support.page.getByRole('link', { name: 'Import products' }).count(), 0);
 
   assert.deepEqual([...errors, ...support.errors], []);
 });

@@ -1,11 +1,10 @@
 import { useState, type FormEvent } from 'react';
 import { api, ApiError } from '../api';
-import { money, parseAmount } from '../format';
+import { parseAmount } from '../format';
 import { useI18n } from '../i18n';
 import { Link, navigate } from '../router';
-import { useSession } from '../session';
 import type { Product } from '../types';
-import { ErrorBanner, errorText, Loading, Notice, PageTitle, SelectField, TextField, useLoad } from '../ui';
+import { errorText, PageTitle, SelectField, TextField } from '../ui';
 import { PRODUCT_STATUSES } from './Products';
 
 interface PriceDraft {
@@ -167,95 +166,6 @@ export function ProductNew() {
           </button>
         </div>
       </form>
-    </>
-  );
-}
-
-/** Edit a product's title and status; its variants and prices are shown read-only. */
-export function ProductEdit({ id, created }: { id: string; created: boolean }) {
-  const { t, locale } = useI18n();
-  const session = useSession();
-  const product = useLoad(() => api<Product>('GET', `/admin/products/${encodeURIComponent(id)}`), [id]);
-  const [title, setTitle] = useState<string | null>(null);
-  const [status, setStatus] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
-  const [saved, setSaved] = useState(false);
-
-  if (product.loading && !product.data) return <Loading />;
-  if (!product.data) return <ErrorBanner error={product.error} onRetry={product.reload} />;
-  const p = product.data;
-  const canWrite = session.can('catalog:write');
-  const apiError = error instanceof ApiError ? error : null;
-
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
-    setError(null);
-    setSaved(false);
-    setBusy(true);
-    try {
-      const updated = await api<Product>('PATCH', `/admin/products/${p.id}`, { body: { title: (title ?? p.title).trim(), status: status ?? p.status } });
-      product.setData(updated);
-      setTitle(null);
-      setStatus(null);
-      setSaved(true);
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
-  };
-
-  return (
-    <>
-      <p>
-        <Link to="/products">← {t('common.back')}</Link>
-      </p>
-      <PageTitle>{t('product.editTitle', { title: p.title })}</PageTitle>
-      {created && !saved && <Notice>{t('product.created')}</Notice>}
-      {saved && <Notice>{t('common.saved')}</Notice>}
-      {!canWrite && <p className="hint">{t('common.readOnly')}</p>}
-      <form onSubmit={submit} noValidate className="product-form">
-        {error && !apiError?.fields.length ? (
-          <p role="alert" className="banner error">
-            {errorText(error, t)}
-          </p>
-        ) : null}
-        <fieldset disabled={!canWrite}>
-          <legend>{t('product.details')}</legend>
-          <TextField label={t('products.handle')} value={p.handle} readOnly />
-          <TextField label={t('products.name')} name="title" value={title ?? p.title} onChange={(e) => setTitle(e.target.value)} error={apiError?.fieldMessage('/title')} />
-          <SelectField label={t('common.status')} name="status" value={status ?? p.status} onChange={(e) => setStatus(e.target.value)} options={PRODUCT_STATUSES.map((s) => ({ value: s, label: t(`status.${s}`) }))} error={apiError?.fieldMessage('/status')} />
-          {canWrite && (
-            <button type="submit" disabled={busy}>
-              {busy ? t('common.saving') : t('common.save')}
-            </button>
-          )}
-        </fieldset>
-      </form>
-      <section aria-labelledby="variants-title">
-        <h2 id="variants-title">{t('product.variantsReadOnly')}</h2>
-        <div className="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">SKU</th>
-                <th scope="col">{t('product.optionValue')}</th>
-                <th scope="col">{t('product.prices')}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {p.variants.map((v) => (
-                <tr key={v.id}>
-                  <td>{v.sku}</td>
-                  <td>{Object.entries(v.options).map(([k, val]) => `${k}: ${val}`).join(', ') || '—'}</td>
-                  <td>{v.prices.map((pr) => money(pr.amount, pr.currency, locale)).join(' · ')}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      </section>
     </>
   );
 }

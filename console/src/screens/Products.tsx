@@ -29,9 +29,14 @@ export function Products() {
       <div className="title-row">
         <PageTitle>{t('products.title')}</PageTitle>
         {session.can('catalog:write') && (
-          <Link className="button" to="/products/new">
-            {t('products.new')}
-          </Link>
+          <div className="inline-actions">
+            <Link className="button secondary" to="/products/import">
+              {t('products.import')}
+            </Link>
+            <Link className="button" to="/products/new">
+              {t('products.new')}
+            </Link>
+          </div>
         )}
       </div>
       <form className="filters" role="search" onSubmit={search}>
