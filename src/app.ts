@@ -117,7 +117,7 @@ export async function createApp(options: AppOptions) {
   const staff = createStaffModule({ db, auth, audit });
   const storeCache = createTtlCache<unknown>({ maxEntries: config.cache.storeMaxEntries, ttlMs: config.cache.storeTtlMs });
   const catalog = createCatalogModule({ db, inventory, audit, shop: config.shop, jobs, storeCache });
-  const search = createSearchModule({ db, catalog, inventory, shop: config.shop });
+  const search = createSearchModule({ db, catalog, inventory, shop: config.shop, log: log.child({ component: 'search' }) });
   // Once the index has changed, this process's cached search results are stale.
   for (const [name, handler] of search.subscriptions()) {
     dispatcher.subscribe(name, 'search.index', async (event) => {
@@ -274,6 +274,7 @@ export async function createApp(options: AppOptions) {
     log: log.child({ component: 'analytics' }),
     shop: config.shop,
     behaviourEvents: (from, afterId, limit, receivedBefore) => recommendations.eventsAfter(from, afterId, limit, receivedBefore),
+    servedSearches: (from, afterId, limit, receivedBefore) => search.searchesAfter(from, afterId, limit, receivedBefore),
     // A product deleted since the sale simply has no category.
     productCategories: (productIds) => catalog.categoryIdsOf(productIds),
     exchangeRate: async (currency) => {
@@ -290,6 +291,17 @@ export async function createApp(options: AppOptions) {
   for (const [name, handler] of analytics.subscriptions()) dispatcher.subscribe(name, 'analytics', handler);
   // Storefront behaviour is folded in batches; a full batch means more is waiting.
   const analyticsFolder = createPoller(async () => (await analytics.foldBehaviour()) === analytics.batchSize, { pollMs: 10_000, log, what: 'analytics behaviour fold' });
+  // Searches served by this process, written in batches off the request path.
+  const searchLogWriter = createPoller(
+    async () => {
+      await search.flushSearchLog();
+      return false;
+    },
+    { pollMs: 1_000, log, what: 'search log' },
+  );
+  // Logged searches are kept as long as recommendations keep raw behaviour; a full batch means more.
+  const searchLogPruner = createPoller(async () => (await search.pruneSearchLog(recommendations.limits.retentionDays)) === search.pruneBatch, { pollMs: 3_600_000, log, what: 'search log retention' });
+  const analyticsSearchFolder = createPoller(async () => (await analytics.foldSearches()) === analytics.searchBatchSize, { pollMs: 10_000, log, what: 'analytics search fold' });
 
   const authenticate: Authenticate = async (token) => {
     const session = await auth.resolveSession(token);
@@ -405,6 +417,7 @@ export async function createApp(options: AppOptions) {
      */
     startBackground(options: { shared?: boolean } = {}): void {
       recsImpressions.start();
+      searchLogWriter.start();
       if (options.shared === false) return;
       dispatcher.start();
       jobs.start();
@@ -413,6 +426,8 @@ export async function createApp(options: AppOptions) {
       recsCompactor.start();
       recsTrainer.start();
       analyticsFolder.start();
+      searchLogPruner.start();
+      analyticsSearchFolder.start();
       // Redis is never the only record: a restart reloads live sales' counters from the database.
       flashSales.rebuildCounters(true).catch((err: unknown) => log.error({ err }, 'flash sale counters not rebuilt'));
       flashSales.startSweeper();
@@ -428,7 +443,11 @@ export async function createApp(options: AppOptions) {
       await recsTrainer.stop();
       await recsImpressions.stop();
       await analyticsFolder.stop();
+      await searchLogWriter.stop();
+      await searchLogPruner.stop();
+      await analyticsSearchFolder.stop();
       await recommendations.flushImpressions();
+      await search.flushSearchLog();
       await flashSales.stopSweeper();
       await jobs.stop();
       await dispatcher.stop();

@@ -12,13 +12,14 @@ import { productsReport } from './products.js';
 import { promotionsReport } from './promotions.js';
 import type { ReportQuery } from './schemas.js';
 import { searchReport } from './search.js';
+import { foldServedSearches } from './search-fold.js';
 
 export { analyticsMigrations } from './migrations.js';
 export { analyticsRoutes } from './routes.js';
 export { analyticsError } from './errors.js';
 export { ANALYTICS_ORDER_EVENTS, type OrderEventPayload } from './orders-fold.js';
 export { CLICK_WINDOW_MS } from './behaviour-fold.js';
-export type { AnalyticsDeps, BehaviourEventRow } from './deps.js';
+export type { AnalyticsDeps, BehaviourEventRow, ServedSearchRow } from './deps.js';
 export type { Granularity } from './calendar.js';
 export type { ReportQuery } from './schemas.js';
 
@@ -28,6 +29,8 @@ export type ReportName = (typeof REPORT_NAMES)[number];
 
 /** Behaviour events folded per transaction. */
 const BEHAVIOUR_BATCH = 1000;
+/** Served searches folded per transaction (rows with the same day and query are merged first). */
+const SEARCH_BATCH = 5000;
 /** Storefront events younger than this are left for the next fold (their batch may not have committed). */
 const SETTLE_MS = 5000;
 
@@ -104,7 +107,14 @@ export function createAnalyticsModule(deps: AnalyticsDeps) {
         );
       }
       if ('items' in data) return toCsv(['kind', 'key', 'name', 'currency', 'orders', 'revenue', 'discount'], data.items.map((i) => [i.kind, i.key, i.name, c, i.orders, i.revenue, i.discount]));
-      if ('topQueries' in data) return toCsv(['query', 'searches', 'clicks', 'click_through_rate'], data.topQueries.map((q) => [q.query, q.searches, q.clicks, q.clickThroughRate]));
+      if ('topQueries' in data) {
+        // One table: the top queries, then the queries with no results, each row as in the JSON
+        // list named in `list` (for no_results, `searches` are the searches with no results).
+        return toCsv(['query', 'searches', 'clicks', 'click_through_rate', 'served', 'list'], [
+          ...data.topQueries.map((q) => [q.query, q.searches, q.clicks, q.clickThroughRate, null, 'top']),
+          ...data.queriesWithNoResults.map((q) => [q.query, q.searches, null, null, q.served, 'no_results']),
+        ]);
+      }
       throw new Error(`no CSV for ${name}`);
     },
 
@@ -120,6 +130,19 @@ export function createAnalyticsModule(deps: AnalyticsDeps) {
 
     /** Whether a fold returned a full batch (more is waiting). */
     batchSize: BEHAVIOUR_BATCH,
+
+    /**
+     * Folds the next batch of searches served by the search module (`servedSearches`) into the
+     * search rollups' `served` and `no_results` (one transaction with the `searches` watermark;
+     * one process at a time). Returns the searches folded; the app's poller calls it until it
+     * returns less than `searchBatchSize`. `settleMs` 0 folds rows written up to now (tests).
+     */
+    async foldSearches(options: { settleMs?: number } = {}): Promise<number> {
+      return foldServedSearches(deps, await timeZone(), { batch: SEARCH_BATCH, settleMs: options.settleMs ?? SETTLE_MS });
+    },
+
+    /** Whether `foldSearches` returned a full batch (more is waiting). */
+    searchBatchSize: SEARCH_BATCH,
 
     /**
      * The order events this module follows (`order.placed`, `order.paid`, `order.refunded`,

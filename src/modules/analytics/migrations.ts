@@ -177,4 +177,11 @@ export const analyticsMigrations: MigrationSet = {
     `alter table analytics_session alter column last_at set not null`,
     `create index analytics_session_last_idx on analytics_session (last_at)`,
   ],
+  '202612011101_analytics_search_served': [
+    // Searches the search module served, and those with no results, per query: a second
+    // watermark (`searches`) over search's log, beside the behaviour events' `searches`.
+    `insert into analytics_state (id) values ('searches') on conflict (id) do nothing`,
+    `alter table analytics_search_day add column served integer not null default 0, add column no_results integer not null default 0`,
+    `alter table analytics_search_month add column served integer not null default 0, add column no_results integer not null default 0`,
+  ],
 };

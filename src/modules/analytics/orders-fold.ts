@@ -17,8 +17,11 @@ export interface OrderEventPayload {
   discountTotal: number;
   codes?: string[];
   promotions?: { id: string; name: string; code: string | null; amount: number }[];
-  /** `order.placed` and `order.paid`. */
-  lines?: { lineId: string; productId: string; quantity: number; total: number }[];
+  /**
+   * `order.placed` and `order.paid`. `listUnitPrice` is the regular price a line's `unitPrice`
+   * replaced (flash sales); both are absent from events written before orders recorded them.
+   */
+  lines?: { lineId: string; productId: string; quantity: number; total: number; unitPrice?: number; listUnitPrice?: number | null }[];
   /** `order.placed` of a direct order (`flash_sale`). */
   source?: string;
   sourceId?: string;
@@ -134,6 +137,19 @@ async function foldPaid(
   }
   for (const code of p.codes ?? []) byCode.set(code, byCode.get(code) ?? 0);
   for (const [code, amount] of byCode) promo.push(row('code', code, code, amount));
-  if (order.source === 'flash_sale' && order.sourceId) promo.push(row('flash_sale', order.sourceId, order.sourceId, 0));
+  if (order.source === 'flash_sale' && order.sourceId) promo.push(row('flash_sale', order.sourceId, order.sourceId, sumMarkdowns(p.lines ?? [])));
   await addDaysAndMonths(trx, 'analytics_promotion', ['day', 'currency', 'kind', 'key'], ['orders', 'revenue', 'revenue_base', 'discount', 'discount_base'], promo, ['name']);
+}
+
+/**
+ * What lines sold below their regular price took off it: Σ max(0, listUnitPrice − unitPrice) ×
+ * quantity, in minor units of the order currency. Lines without a regular price count 0.
+ */
+export function sumMarkdowns(lines: readonly { quantity: number; unitPrice?: number; listUnitPrice?: number | null }[]): number {
+  let sum = 0;
+  for (const l of lines) {
+    if (l.listUnitPrice === null || l.listUnitPrice === undefined || l.unitPrice === undefined) continue;
+    sum += Math.max(0, l.listUnitPrice - l.unitPrice) * l.quantity;
+  }
+  return sum;
 }

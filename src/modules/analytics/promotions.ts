@@ -13,7 +13,10 @@ export interface PromotionRow {
   orders: number;
   /** Totals of those orders (an order using two promotions counts in both). */
   revenue: number;
-  /** What the promotion took off (a code: every promotion applied through it; flash sales: 0, not recorded). */
+  /**
+   * What the promotion took off (a code: every promotion applied through it; a flash sale: the
+   * regular price minus the sale price of the units sold, Σ max(0, listUnitPrice − unitPrice) × quantity).
+   */
   discount: number;
 }
 

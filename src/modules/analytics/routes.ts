@@ -18,7 +18,7 @@ const REPORTS: { name: ReportName; schema: TSchema; summary: string; csv: string
   { name: 'products', schema: ProductsSchema, summary: 'Top products and categories, conversion, viewed but rarely bought', csv: 'products by revenue (with views and conversion)' },
   { name: 'cohorts', schema: CohortsSchema, summary: 'Customers by first-purchase month and their repeat purchases', csv: 'one row per cohort and later month' },
   { name: 'promotions', schema: PromotionsSchema, summary: 'Revenue and discount per promotion, coupon code and flash sale', csv: 'the items' },
-  { name: 'search', schema: SearchSchema, summary: 'Top queries and click-through', csv: 'top queries' },
+  { name: 'search', schema: SearchSchema, summary: 'Top queries, click-through and queries with no results', csv: 'the top queries, then the queries with no results (`list`)' },
 ];
 
 function wantsCsv(query: ReportQuery, accept: string | undefined): boolean {

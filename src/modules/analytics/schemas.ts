@@ -108,14 +108,22 @@ export const PromotionsSchema = Type.Object({
 });
 
 const QueryRow = Type.Object({ query: Type.String(), searches: Int, clicks: Int, clickThroughRate: Ratio });
+const NoResultRow = Type.Object({
+  query: Type.String(),
+  searches: Type.Integer({ description: 'Times the query was served with no results in the period' }),
+  served: Type.Integer({ description: 'Times the query was served in the period, with results or without' }),
+});
 export const SearchSchema = Type.Object({
   ...Envelope,
-  searches: Int,
+  searches: Type.Integer({ description: 'Storefront `search` behaviour events' }),
   clicks: Int,
   clickThroughRate: Nullable(Ratio),
+  served: Type.Integer({ description: 'Searches served by GET /store/search (first pages with a query)' }),
+  noResults: Type.Integer({ description: 'Served searches that found no products' }),
+  noResultRate: Nullable(Ratio),
   topQueries: Type.Array(QueryRow),
   queriesWithoutClicks: Type.Array(QueryRow),
-  queriesWithNoResults: Type.Null({ description: 'Not recorded: the search module keeps no result counts' }),
+  queriesWithNoResults: Type.Array(NoResultRow, { description: 'Queries served with no results most often, most first (at most `limit`)' }),
 });
 
 /** CSV bodies (`?format=csv` or `Accept: text/csv`). */

@@ -7,10 +7,13 @@ import type { Generated } from 'kysely';
  */
 type LocalKey = string;
 
-/** Table `analytics_state`: the behaviour watermark (`behaviour`) and the rollups' zone (`settings`). */
+/**
+ * Table `analytics_state`: the watermarks of the behaviour fold (`behaviour`) and the served
+ * searches fold (`searches`), and the rollups' zone (`settings`).
+ */
 export interface AnalyticsStateTable {
   id: string;
-  /** Last `recs_event` id folded (bigint as a decimal string). */
+  /** Last `recs_event` id (`behaviour`) or `search_query_log` id (`searches`) folded (bigint as a decimal string). */
   watermark: Generated<string>;
   timeZone: string | null;
   updatedAt: Generated<Date>;
@@ -155,12 +158,18 @@ export interface AnalyticsProductSessionDayTable {
   sessionId: string;
 }
 
-/** Table `analytics_search_day`: searches and click-throughs per normalised query and day. */
+/**
+ * Table `analytics_search_day`: per normalised query and day, storefront `search` events and
+ * their click-throughs (behaviour fold), and searches the search module served and those with no
+ * results (served searches fold). The two pairs come from different sources and are never added.
+ */
 export interface AnalyticsSearchDayTable {
   day: LocalKey;
   query: string;
   searches: number;
   clicks: number;
+  served: number;
+  noResults: number;
 }
 
 /**

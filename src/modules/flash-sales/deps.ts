@@ -20,6 +20,12 @@ export interface SkuInfo {
   image: string | null;
 }
 
+/** A SKU with its regular price as the catalog offers it in one currency. */
+export interface SkuOffer extends SkuInfo {
+  /** The regular price in minor units of that currency (own price, else converted); null when not sold in it. */
+  unitPrice: number | null;
+}
+
 export interface FlashSaleDeps {
   db: Kysely<Database>;
   inventory: Inventory;
@@ -27,7 +33,7 @@ export interface FlashSaleDeps {
     placeDirectOrder(trx: Tx, input: DirectOrderInput): Promise<{ order: { id: string }; view: OrderView }>;
     get(orderId: string, viewer: Viewer): Promise<OrderView>;
   };
-  catalog: { lookupSkus(db: Kysely<Database>, skus: readonly string[], currency: string, locale: string): Promise<Map<string, SkuInfo & { unitPrice: number | null }>> };
+  catalog: { lookupSkus(db: Kysely<Database>, skus: readonly string[], currency: string, locale: string): Promise<Map<string, SkuOffer>> };
   customers: {
     get(customerId: string): Promise<{ email: string; locale?: string | null }>;
     listAddresses(customerId: string): Promise<{ isDefaultShipping: boolean; name: string; phone: string | null; line1: string; line2?: string | null; district?: string | null; city: string; province?: string | null; postalCode?: string | null; country: string }[]>;

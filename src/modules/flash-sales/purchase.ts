@@ -2,20 +2,20 @@ import { sql } from 'kysely';
 import { withTransaction } from '../../platform/db/index.js';
 import { newId } from '../../platform/ids.js';
 import type { OrderView } from '../orders/index.js';
-import type { FlashSaleDeps, SaleRow, SkuInfo } from './deps.js';
+import type { FlashSaleDeps, SaleRow, SkuOffer } from './deps.js';
 import { flashSaleError } from './errors.js';
 import { findSale, loadCounters, sweepSales } from './service.js';
 
 /** How long a process keeps refusing a sale it found sold out before asking again. */
 const SOLD_OUT_NOTE_MS = 250;
 
-/** Sale rows and SKU descriptions read on the hot path, per process, for a moment. */
+/** Sale rows and SKU offers (description and regular price) read on the hot path, per process, for a moment. */
 export function createHotCache(ttlMs: number) {
   const sales = new Map<string, { at: number; row: Promise<SaleRow> }>();
   // Sales this process just found sold out, until when: the crowd after the last unit is turned
   // away without a round trip. Units can come back (abandoned orders), so the note is brief.
   const soldOut = new Map<string, number>();
-  const skus = new Map<string, { at: number; info: Promise<SkuInfo | null> }>();
+  const skus = new Map<string, { at: number; info: Promise<SkuOffer | null> }>();
   return {
     sale(deps: FlashSaleDeps, id: string): Promise<SaleRow> {
       const hit = sales.get(id);
@@ -25,7 +25,7 @@ export function createHotCache(ttlMs: number) {
       row.catch(() => sales.delete(id));
       return row;
     },
-    sku(deps: FlashSaleDeps, sale: SaleRow, locale: string): Promise<SkuInfo | null> {
+    sku(deps: FlashSaleDeps, sale: SaleRow, locale: string): Promise<SkuOffer | null> {
       const key = `${sale.sku}\u0000${sale.currency}\u0000${locale}`;
       const hit = skus.get(key);
       if (hit && Date.now() - hit.at < 60_000) return hit.info;
@@ -191,7 +191,22 @@ async function purchaseInDb(deps: FlashSaleDeps, cache: HotCache, sale: SaleRow,
       email: customer.email,
       currency: sale.currency,
       locale,
-      lines: [{ ...info, sku: sale.sku, quantity, unitPrice: Number(sale.price) }],
+      lines: [
+        {
+          sku: sale.sku,
+          productId: info.productId,
+          variantId: info.variantId,
+          productHandle: info.productHandle,
+          title: info.title,
+          variantTitle: info.variantTitle,
+          image: info.image,
+          quantity,
+          unitPrice: Number(sale.price),
+          // The regular price the sale replaces, from the catalog read already cached for the
+          // title: no extra round trip on the hot path, at most a minute old.
+          listUnitPrice: info.unitPrice,
+        },
+      ],
       shippingAddress: address,
       paymentDueMinutes: deps.config.paymentTimeoutMinutes,
       reservationId,

@@ -116,7 +116,10 @@ export async function checkout(deps: OrderDeps, input: CheckoutInput): Promise<C
       reservationId: reserved.reservationId,
       accessToken,
       paymentDueMinutes: deps.config.paymentTimeoutMinutes,
-      lines: cart.items,
+      // A cart line is sold at the catalog's regular price: nothing was marked down outside the
+      // promotions (already in discountTotal). A compare-at price is shop-set display, not a price
+      // the shopper would otherwise have paid, so it is not recorded as one.
+      lines: cart.items.map((l) => ({ ...l, listUnitPrice: null })),
       history: { actorType: customerId ? 'customer' : 'guest', note: input.body.note ?? null },
     });
     await deps.cart.markCompleted(trx, cart.id, orderId);

@@ -18,6 +18,11 @@ export interface DirectOrderLine {
   image: string | null;
   quantity: number;
   unitPrice: number;
+  /**
+   * The regular unit price `unitPrice` replaces (a flash sale: the catalog's price in the order
+   * currency), recorded so the markdown can be reported; null or absent when unknown.
+   */
+  listUnitPrice?: number | null;
 }
 
 export interface DirectOrderInput {
@@ -42,11 +47,13 @@ export interface DirectOrderInput {
  * Writes a `pending_payment` order straight from priced lines, without a cart, in the caller's
  * transaction: free shipping, no tax, no promotions. The stock must already be reserved
  * (`reservationId`); payment commits it and cancellation releases it like any order. Publishes
- * `order.placed` and queues the confirmation mail. Returns the row and the customer's view of
- * the order. Throws 400 ORDER_INVALID_LINES for no lines or a non-positive quantity.
+ * `order.placed` and queues the confirmation mail. Each line keeps the regular price it replaced
+ * (`listUnitPrice`) as given. Returns the row and the customer's view of the order. Throws 400
+ * ORDER_INVALID_LINES for no lines, a non-positive quantity or a negative price.
  */
 export async function placeDirectOrder(deps: OrderDeps, trx: Tx, input: DirectOrderInput): Promise<{ order: OrderRow; view: OrderView }> {
-  if (input.lines.length === 0 || input.lines.some((l) => !Number.isSafeInteger(l.quantity) || l.quantity <= 0 || l.unitPrice < 0)) {
+  const badPrice = (p: number | null | undefined) => p !== null && p !== undefined && (!Number.isSafeInteger(p) || p < 0);
+  if (input.lines.length === 0 || input.lines.some((l) => !Number.isSafeInteger(l.quantity) || l.quantity <= 0 || l.unitPrice < 0 || badPrice(l.listUnitPrice))) {
     throw orderError('ORDER_INVALID_LINES', { detail: 'A direct order needs lines with positive quantities' });
   }
   const orderId = input.orderId ?? newId('ord');
@@ -67,7 +74,16 @@ export async function placeDirectOrder(deps: OrderDeps, trx: Tx, input: DirectOr
     reservationId: input.reservationId,
     accessToken: null,
     paymentDueMinutes: input.paymentDueMinutes,
-    lines: input.lines.map((l) => ({ ...l, subtotal: l.quantity * l.unitPrice, discountTotal: 0, taxTotal: 0, taxRate: 0, total: l.quantity * l.unitPrice, promotions: [] })),
+    lines: input.lines.map((l) => ({
+      ...l,
+      listUnitPrice: l.listUnitPrice ?? null,
+      subtotal: l.quantity * l.unitPrice,
+      discountTotal: 0,
+      taxTotal: 0,
+      taxRate: 0,
+      total: l.quantity * l.unitPrice,
+      promotions: [],
+    })),
     history: { actorType: 'customer', note: `${input.source} ${input.sourceId}` },
     event: { source: input.source, sourceId: input.sourceId },
   });

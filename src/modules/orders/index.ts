@@ -142,7 +142,8 @@ export function createOrdersModule(moduleDeps: OrderDeps & { log: Logger }) {
     /**
      * Writes a `pending_payment` order from priced lines without a cart, inside the caller's
      * transaction (flash sales). The units must already be reserved under `reservationId`.
-     * Free shipping, no tax; publishes `order.placed`. Throws 400 ORDER_INVALID_LINES.
+     * Free shipping, no tax; a line's `listUnitPrice` (the regular price it replaced) is kept on
+     * the line and in its events. Publishes `order.placed`. Throws 400 ORDER_INVALID_LINES.
      */
     placeDirectOrder: (trx: Tx, input: DirectOrderInput) => placeDirectOrder(deps, trx, input),
     /**

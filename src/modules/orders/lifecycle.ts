@@ -162,7 +162,7 @@ export async function applyPayment(
   await transition(trx, order, 'paid', { type: 'system', id: null }, {
     note: `${input.provider} payment ${input.paymentId}`,
     set: { paymentStatus: 'paid', paidTotal: input.amount, paidAt: new Date() },
-    event: { paymentId: input.paymentId, provider: input.provider, lines: lines.map((l) => ({ lineId: l.id, productId: l.productId, sku: l.sku, quantity: l.quantity, total: l.total })) },
+    event: { paymentId: input.paymentId, provider: input.provider, lines: lines.map((l) => ({ lineId: l.id, productId: l.productId, sku: l.sku, quantity: l.quantity, unitPrice: l.unitPrice, listUnitPrice: l.listUnitPrice, total: l.total })) },
   });
   return 'paid';
 }

@@ -154,4 +154,10 @@ export const orderMigrations: MigrationSet = {
      )`,
     `create index order_transaction_order_idx on order_transaction (order_id, id)`,
   ],
+  '202612011200_order_line_list_price': [
+    `alter table order_line add column list_unit_price bigint`,
+    // Every existing row is null, so NOT VALID only skips a scan of the whole table under the
+    // exclusive lock; rows written from now on are checked all the same.
+    `alter table order_line add constraint order_line_list_unit_price_check check (list_unit_price >= 0) not valid`,
+  ],
 };

@@ -34,6 +34,12 @@ export const OrderLineSchema = Type.Object({
   image: Nullable(Type.String()),
   quantity: Type.Integer(),
   unitPrice: Money,
+  listUnitPrice: Nullable(
+    Type.Integer({
+      minimum: 0,
+      description: 'The regular unit price `unitPrice` replaced (a flash sale: the catalog price at purchase); null when the line was sold at the regular price',
+    }),
+  ),
   subtotal: Money,
   discountTotal: Money,
   taxTotal: Money,

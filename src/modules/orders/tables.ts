@@ -86,6 +86,11 @@ export interface OrderLineTable {
   image: string | null;
   quantity: number;
   unitPrice: number;
+  /**
+   * The regular unit price `unitPrice` replaced, when the line was sold below it outside any
+   * promotion (a flash sale's markdown); null for lines sold at the regular price (carts).
+   */
+  listUnitPrice: ColumnType<number | null, number | null | undefined, number | null>;
   subtotal: number;
   discountTotal: number;
   taxTotal: number;

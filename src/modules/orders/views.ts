@@ -44,6 +44,7 @@ export function lineView(l: LineRow): OrderLineView {
     image: l.image,
     quantity: l.quantity,
     unitPrice: l.unitPrice,
+    listUnitPrice: l.listUnitPrice,
     subtotal: l.subtotal,
     discountTotal: l.discountTotal,
     taxTotal: l.taxTotal,

@@ -21,6 +21,8 @@ export interface SoldLine {
   image: string | null;
   quantity: number;
   unitPrice: number;
+  /** The regular unit price `unitPrice` replaced (a flash sale's markdown); null when sold at it. */
+  listUnitPrice: number | null;
   subtotal: number;
   discountTotal: number;
   taxTotal: number;
@@ -114,6 +116,7 @@ export async function writeOrder(
         image: l.image,
         quantity: l.quantity,
         unitPrice: l.unitPrice,
+        listUnitPrice: l.listUnitPrice,
         subtotal: l.subtotal,
         discountTotal: l.discountTotal,
         taxTotal: l.taxTotal,
@@ -136,7 +139,7 @@ export async function writeOrder(
     eventPayload(order, {
       email: order.email,
       ...o.event,
-      lines: lines.map((l) => ({ lineId: l.id, productId: l.productId, sku: l.sku, quantity: l.quantity, unitPrice: l.unitPrice, total: l.total })),
+      lines: lines.map((l) => ({ lineId: l.id, productId: l.productId, sku: l.sku, quantity: l.quantity, unitPrice: l.unitPrice, listUnitPrice: l.listUnitPrice, total: l.total })),
     }),
   );
   await confirmationMail(deps, trx, order, o.accessToken, o.paymentDueMinutes);

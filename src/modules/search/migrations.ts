@@ -71,4 +71,19 @@ export const searchMigrations: MigrationSet = {
      )`,
     trigramIndexes,
   ],
+  '202612011100_search_query_log': [
+    // Searches served, written in batches by the app; read in id order by analytics' fold.
+    `create table search_query_log (
+       id bigint generated always as identity primary key,
+       query text not null,
+       results integer not null,
+       locale text not null,
+       session_id text,
+       searched_at timestamptz not null,
+       received_at timestamptz not null default now(),
+       constraint search_query_log_results check (results >= 0)
+     )`,
+    // Retention deletes by age.
+    `create index search_query_log_searched_idx on search_query_log (searched_at)`,
+  ],
 };

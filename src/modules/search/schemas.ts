@@ -22,6 +22,12 @@ export const SearchQuery = Type.Object(
     cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 512 })),
     currency: Type.Optional(Type.String({ pattern: '^[A-Z]{3}$' })),
     locale: Type.Optional(Locale),
+    sessionId: Type.Optional(
+      Type.String({
+        maxLength: 200,
+        description: 'The storefront’s anonymous session id (as sent with behaviour events), recorded with the search for analytics; does not change the results',
+      }),
+    ),
   },
   {
     additionalProperties: false,

@@ -80,9 +80,27 @@ export interface SearchAttributeTable {
   translations: Json<Record<string, { label?: string; values?: Record<string, string> }>>;
 }
 
+/**
+ * Table `search_query_log`: each storefront search served (first pages with a query), written in
+ * batches off the request path; rows older than the retention are deleted by a periodic job.
+ */
+export interface SearchQueryLogTable {
+  id: ColumnType<string, never, never>;
+  /** Normalised query text (`normaliseSearchQuery`). */
+  query: string;
+  /** Total matching products; 0 is a search with no results. */
+  results: number;
+  locale: string;
+  sessionId: string | null;
+  searchedAt: Date;
+  /** When the row was written: the feed reads only rows written a few seconds ago. */
+  receivedAt: Generated<Date>;
+}
+
 declare module '../../platform/db/schema.js' {
   interface Database {
     searchDocument: SearchDocumentTable;
+    searchQueryLog: SearchQueryLogTable;
     searchTerm: SearchTermTable;
     searchCategory: SearchCategoryTable;
     searchAttribute: SearchAttributeTable;
