@@ -53,6 +53,7 @@ import { Redis } from 'ioredis';
 import { createFlashRedis, createFlashSalesModule, flashSaleAdminRoutes, flashSaleMigrations, flashSaleStoreRoutes } from './modules/flash-sales/index.js';
 import { createRecommendationsModule, recommendationMigrations, recsAdminRoutes, recsEventRoutes, recsServingRoutes } from './modules/recommendations/index.js';
 import { analyticsMigrations, analyticsRoutes, createAnalyticsModule } from './modules/analytics/index.js';
+import { createWebhooksModule, webhookMigrations, webhookRoutes } from './modules/webhooks/index.js';
 
 /** Every migration, in the order the modules depend on each other. */
 export const MIGRATIONS: readonly MigrationSet[] = [
@@ -74,6 +75,7 @@ export const MIGRATIONS: readonly MigrationSet[] = [
   flashSaleMigrations,
   recommendationMigrations,
   analyticsMigrations,
+  webhookMigrations,
 ];
 
 import { createLogger, serializeRequest } from './platform/logger.js';
@@ -291,6 +293,11 @@ export async function createApp(options: AppOptions) {
   for (const [name, handler] of analytics.subscriptions()) dispatcher.subscribe(name, 'analytics', handler);
   // Storefront behaviour is folded in batches; a full batch means more is waiting.
   const analyticsFolder = createPoller(async () => (await analytics.foldBehaviour()) === analytics.batchSize, { pollMs: 10_000, log, what: 'analytics behaviour fold' });
+  // Outbound webhooks: every published event becomes deliveries to the endpoints subscribed to it.
+  const webhooks = createWebhooksModule({ db, audit, log: log.child({ component: 'webhooks' }), settings: { allowPrivate: config.webhooks.allowPrivate } });
+  dispatcher.subscribe('*', 'webhooks', webhooks.onEvent);
+  // Due deliveries are claimed with SKIP LOCKED and a lease, so every process may run this.
+  const webhookSender = createPoller(async () => (await webhooks.deliverDue()) === webhooks.batchSize, { pollMs: 1_000, log, what: 'webhook delivery' });
   // Searches served by this process, written in batches off the request path.
   const searchLogWriter = createPoller(
     async () => {
@@ -398,6 +405,7 @@ export async function createApp(options: AppOptions) {
   await server.register(recsServingRoutes, { prefix: '/store', recommendations, authenticate });
   await server.register(recsAdminRoutes, { prefix: '/admin', recommendations, guards });
   await server.register(analyticsRoutes, { prefix: '/admin', analytics, guards });
+  await server.register(webhookRoutes, { prefix: '/admin', webhooks, guards });
   await server.register(consoleRoutes);
   await server.ready();
 
@@ -408,7 +416,7 @@ export async function createApp(options: AppOptions) {
     log,
     dispatcher,
     jobs,
-    modules: { promotions, auth, audit, customers, staff, inventory, catalog, search, cart, orders, payments, reviews, flashSales, recommendations, analytics },
+    modules: { promotions, auth, audit, customers, staff, inventory, catalog, search, cart, orders, payments, reviews, flashSales, recommendations, analytics, webhooks },
     /**
      * Starts the background loops. This process's own (writing out its buffered impressions)
      * always start; the shop's shared work (outbox delivery, jobs, the order clock, sweeps,
@@ -426,6 +434,7 @@ export async function createApp(options: AppOptions) {
       recsCompactor.start();
       recsTrainer.start();
       analyticsFolder.start();
+      webhookSender.start();
       searchLogPruner.start();
       analyticsSearchFolder.start();
       // Redis is never the only record: a restart reloads live sales' counters from the database.
@@ -443,6 +452,7 @@ export async function createApp(options: AppOptions) {
       await recsTrainer.stop();
       await recsImpressions.stop();
       await analyticsFolder.stop();
+      await webhookSender.stop();
       await searchLogWriter.stop();
       await searchLogPruner.stop();
       await analyticsSearchFolder.stop();

@@ -2,6 +2,7 @@ import type { BazaarApp } from './app.js';
 import { clusterProcessKind, runClusterPrimary } from './platform/cluster.js';
 import { ConfigError, loadConfig, type Config } from './platform/config.js';
 import { createDb, dbOptionsFromConfig, runMigrations } from './platform/db/index.js';
+import { runBackupCli } from './platform/db/backup-cli.js';
 import { readFile } from 'node:fs/promises';
 import { extname, resolve } from 'node:path';
 import { pino, type Logger } from 'pino';
@@ -247,7 +248,11 @@ async function main(): Promise<void> {
   if (command === 'reconcile') return reconcile(config, process.argv.slice(3));
   // npm runs scripts from the package root; a relative path means the caller's directory.
   if (command === 'import') return importFile(config, process.argv[3] && resolve(process.env.INIT_CWD ?? '.', process.argv[3]));
-  process.stderr.write(`Unknown command ${command}; use "serve [--workers N]", "worker", "migrate", "reindex", "train", "reconcile" or "import <file>".\n`);
+  if (command === 'backup' || command === 'restore') {
+    process.exitCode = await runBackupCli(command, config.database, process.argv.slice(3), { cwd: process.env.INIT_CWD ?? process.cwd(), env: process.env });
+    return;
+  }
+  process.stderr.write(`Unknown command ${command}; use "serve [--workers N]", "worker", "migrate", "reindex", "train", "reconcile", "import <file>", "backup [file]" or "restore <file>".\n`);
   process.exit(2);
 }
 

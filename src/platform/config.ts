@@ -64,6 +64,7 @@ const EnvSchema = Type.Object({
   FLASH_SALE_RATE_PER_CUSTOMER: Type.Integer({ minimum: 1, maximum: 10_000, default: 5 }),
   FLASH_SALE_RATE_PER_IP: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 50 }),
   FLASH_SALE_RATE_WINDOW_SECONDS: Type.Integer({ minimum: 1, maximum: 3600, default: 10 }),
+  BAZAAR_WEBHOOKS_ALLOW_PRIVATE: Type.Union([Type.Literal('0'), Type.Literal('1'), Type.Literal('false'), Type.Literal('true')], { default: '1' }),
 });
 
 /** Variables whose values are never echoed, not even in a configuration error. */
@@ -126,6 +127,8 @@ export interface Config {
     ratePerIp: number;
     rateWindowSeconds: number;
   };
+  /** Outbound webhooks: `allowPrivate` false refuses loopback, private and link-local targets. */
+  webhooks: { allowPrivate: boolean };
   /** In-process cache of public store reads (catalog pages); 0 disables it. */
   cache: { storeTtlMs: number; storeMaxEntries: number };
   shop: {
@@ -220,6 +223,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       ratePerIp: e.FLASH_SALE_RATE_PER_IP,
       rateWindowSeconds: e.FLASH_SALE_RATE_WINDOW_SECONDS,
     },
+    webhooks: { allowPrivate: e.BAZAAR_WEBHOOKS_ALLOW_PRIVATE === '1' || e.BAZAAR_WEBHOOKS_ALLOW_PRIVATE === 'true' },
     cache: { storeTtlMs: e.STORE_CACHE_TTL_MS, storeMaxEntries: e.STORE_CACHE_MAX_ENTRIES },
     shop: { defaultLocale: e.BAZAAR_DEFAULT_LOCALE, locales, defaultCurrency: e.BAZAAR_DEFAULT_CURRENCY, currencies, timeZone: e.BAZAAR_TIME_ZONE },
     port: e.PORT,

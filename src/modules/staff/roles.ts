@@ -21,6 +21,8 @@ export const PERMISSIONS = [
   'promotions:write',
   'analytics:read',
   'settings:write',
+  'webhooks:read',
+  'webhooks:write',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
