@@ -293,6 +293,7 @@ export async function createApp(options: AppOptions) {
   for (const [name, handler] of analytics.subscriptions()) dispatcher.subscribe(name, 'analytics', handler);
   // Storefront behaviour is folded in batches; a full batch means more is waiting.
   const analyticsFolder = createPoller(async () => (await analytics.foldBehaviour()) === analytics.batchSize, { pollMs: 10_000, log, what: 'analytics behaviour fold' });
+  const analyticsPruner = createPoller(() => analytics.prune(), { pollMs: 3_600_000, log, what: 'analytics retention' });
   // Outbound webhooks: every published event becomes deliveries to the endpoints subscribed to it.
   const webhooks = createWebhooksModule({ db, audit, log: log.child({ component: 'webhooks' }), settings: { allowPrivate: config.webhooks.allowPrivate } });
   dispatcher.subscribe('*', 'webhooks', webhooks.onEvent);
@@ -434,6 +435,7 @@ export async function createApp(options: AppOptions) {
       recsCompactor.start();
       recsTrainer.start();
       analyticsFolder.start();
+      analyticsPruner.start();
       webhookSender.start();
       searchLogPruner.start();
       analyticsSearchFolder.start();
@@ -452,6 +454,7 @@ export async function createApp(options: AppOptions) {
       await recsTrainer.stop();
       await recsImpressions.stop();
       await analyticsFolder.stop();
+      await analyticsPruner.stop();
       await webhookSender.stop();
       await searchLogWriter.stop();
       await searchLogPruner.stop();

@@ -115,6 +115,32 @@ for (const engine of DATABASES) {
       assert.deepEqual(await units('2026-02-07', '2026-03-19'), [['prod_t', 1, 4000]]);
     });
 
+    test('retention forgets old event ids and activity long before a customer’s latest, and the reports stay right', async () => {
+      const count = async (grain: 'hour' | 'day' | 'month', customer: string) =>
+        Number((await app.db.selectFrom('analyticsCustomerActivity').select((eb) => eb.fn.countAll<string>().as('n')).where('grain', '=', grain).where('customerId', '=', customer).executeTakeFirstOrThrow()).n);
+      await paid('cus_r', '2027-01-05T03:00:00Z', 100);
+      await paid('cus_r', '2027-01-06T03:00:00Z', 100);
+      await paid('cus_r', '2028-03-01T03:00:00Z', 100);
+      assert.equal(await count('day', 'cus_r'), 3);
+      // Ids folded more than 30 days ago go; a later event folds as before.
+      await app.db.updateTable('analyticsEvent').set({ processedAt: new Date(Date.now() - 31 * 86_400_000) }).where('eventId', '<', 'evt_t0002').execute();
+      while (await app.modules.analytics.prune()) {
+        // more
+      }
+      assert.equal(Number((await app.db.selectFrom('analyticsEvent').select((eb) => eb.fn.countAll<string>().as('n')).where('eventId', '<', 'evt_t0002').executeTakeFirstOrThrow()).n), 0);
+      // January 2027 is more than 400 days before March 2028: only the latest day and hour stay.
+      assert.equal(await count('day', 'cus_r'), 1);
+      assert.equal(await count('hour', 'cus_r'), 1);
+      assert.equal(await count('month', 'cus_r'), 2);
+      // The next payment is still returning; a payment arriving a year late counts in GMV only.
+      await paid('cus_r', '2028-03-09T03:00:00Z', 100);
+      await paid('cus_r', '2027-01-07T03:00:00Z', 100);
+      const march = await report('overview', { from: '2028-03-01', to: '2028-03-31' });
+      assert.deepEqual([march.figures.gmv.value, march.figures.newCustomers.value, march.figures.returningCustomers.value], [200, 0, 1]);
+      const jan = await report('overview', { from: '2027-01-01', to: '2027-01-31' });
+      assert.deepEqual([jan.figures.gmv.value, jan.figures.paidOrders.value, jan.figures.newCustomers.value], [300, 3, 1]);
+    });
+
     test('two folds at once: one claims the watermark, nothing is counted twice', async () => {
       const now = Date.now();
       const products = Array.from({ length: 4 }, () => newId('prod'));

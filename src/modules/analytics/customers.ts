@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { Tx } from '../../platform/db/index.js';
 import type { LocalKeys } from './calendar.js';
+import { ACTIVITY_LATE_DAYS } from './retention.js';
 import { addCounts } from './rollup.js';
 
 /** `prev_at` of a customer's first activity. */
@@ -26,11 +27,26 @@ async function insertActivity(trx: Tx, grain: string, customerId: string, at: st
 }
 
 /**
+ * Like `insertActivity` for hours and days, but a period more than `ACTIVITY_LATE_DAYS` before
+ * the customer's latest one is not recorded: the rows before it may have been pruned, so its
+ * predecessor could not be told. The payment still counts in every sum.
+ */
+async function insertRecentActivity(trx: Tx, grain: 'hour' | 'day', customerId: string, at: string): Promise<boolean> {
+  const { rows } = await sql`insert into analytics_customer_activity (grain, customer_id, at)
+    select ${grain}, ${customerId}, ${at}::timestamp
+    where not exists (
+      select 1 from analytics_customer_activity
+      where grain = ${grain} and customer_id = ${customerId} and at > ${at}::timestamp + make_interval(days => ${ACTIVITY_LATE_DAYS}))
+    on conflict do nothing returning customer_id`.execute(trx);
+  return rows.length > 0;
+}
+
+/**
  * Keeps `analytics_customer_grid` right: the new period counts under its predecessor, and the
  * period after it (when an older payment arrives late) moves from the old predecessor to it.
  */
 async function gridActivity(trx: Tx, grain: 'hour' | 'day', customerId: string, at: string): Promise<void> {
-  if (!(await insertActivity(trx, grain, customerId, at))) return;
+  if (!(await insertRecentActivity(trx, grain, customerId, at))) return;
   const { rows } = await sql<{ prev: string | null; next: string | null }>`
     select
       (select to_char(max(at), ${STAMP}) from analytics_customer_activity where grain = ${grain} and customer_id = ${customerId} and at < ${at}::timestamp) as prev,

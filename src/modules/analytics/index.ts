@@ -13,6 +13,7 @@ import { promotionsReport } from './promotions.js';
 import type { ReportQuery } from './schemas.js';
 import { searchReport } from './search.js';
 import { foldServedSearches } from './search-fold.js';
+import { PRUNE_BATCH, pruneAnalytics } from './retention.js';
 
 export { analyticsMigrations } from './migrations.js';
 export { analyticsRoutes } from './routes.js';
@@ -143,6 +144,16 @@ export function createAnalyticsModule(deps: AnalyticsDeps) {
 
     /** Whether `foldSearches` returned a full batch (more is waiting). */
     searchBatchSize: SEARCH_BATCH,
+
+    /**
+     * Deletes one batch of what the reports no longer need: folded event ids past their
+     * idempotency window, customers' hourly and daily activity long before their latest
+     * (retention.ts). Returns true while there is more; the app runs it hourly.
+     */
+    async prune(now = new Date()): Promise<boolean> {
+      const gone = await pruneAnalytics(deps.db, now);
+      return gone.events === PRUNE_BATCH || gone.activity === PRUNE_BATCH;
+    },
 
     /**
      * The order events this module follows (`order.placed`, `order.paid`, `order.refunded`,
