@@ -432,6 +432,24 @@ test('console: product editor (translations, images, variants, prices, stock per
   await page.screenshot({ path: `${ARTIFACTS}product-editor-tablet.png`, fullPage: true });
   await page.setViewportSize({ width: 1280, height: 860 });
 
+  // A product made without options gets one in the editor; its variant takes the first value,
+  // and a second variant follows.
+  const plain = await http.post('/admin/products', { handle: 'e2e-plain', title: 'E2E plain', status: 'draft', variants: [{ sku: 'E2E-PLAIN', prices: [{ currency: 'CNY', amount: 500 }] }] }, { token });
+  assert.equal(plain.status, 201, JSON.stringify(plain.body));
+  await page.goto(`${base}/console/products/${plain.body.id as string}`);
+  await page.getByRole('heading', { name: 'Edit E2E plain' }).waitFor();
+  await page.locator('input[name="first-option-name"]').fill('Size');
+  await page.locator('input[name="first-option-values"]').fill('S, M');
+  await page.getByRole('button', { name: 'Add option' }).click();
+  await page.getByText('Option added. You can now add variants.').waitFor();
+  await page.locator('input[name="new-variant-sku"]').fill('E2E-PLAIN-M');
+  await page.locator('input[name="new-variant-option-0"]').fill('M');
+  await page.locator('input[name="new-variant-price-0-amount"]').fill('6');
+  await page.getByRole('button', { name: 'Add variant' }).click();
+  await page.getByText('Variant E2E-PLAIN-M added.').waitFor();
+  const grown = (await http.get(`/admin/products/${plain.body.id as string}`, { token })).body;
+  assert.deepEqual(grown.variants.map((v: { sku: string; options: Record<string, string> }) => [v.sku, v.options.Size]), [['E2E-PLAIN', 'S'], ['E2E-PLAIN-M', 'M']]);
+
   // CSV import: three products and one with a bad price; the bar fills as the job runs (the test
   // app runs no background loops, so the job runs when drained), then the counts and the row problems.
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Products' }).click();

@@ -251,6 +251,8 @@ for (const engine of DATABASES) {
       const url = `/admin/products/${example.id}/variants`;
       const dupCombo = await http.post(url, { sku: 'X1-BLK-2', options: { 颜色: '黑色' }, prices: [{ currency: 'CNY', amount: 1 }] }, { token });
       assertProblem(dupCombo, 400, 'CATALOG_INVALID_OPTION_MATRIX');
+      // Problems of the variant in the body point into the body.
+      assert.deepEqual(dupCombo.body.fields.map((f: any) => f.field), ['/options']);
       const takenSku = await http.post(url, { sku: 'KETTLE', options: { 颜色: '蓝色' }, prices: [{ currency: 'CNY', amount: 1 }] }, { token });
       assertProblem(takenSku, 409, 'CATALOG_SKU_TAKEN');
       assertProblem(await http.post('/admin/products/prod_nope/variants', { sku: 'Z', prices: [{ currency: 'CNY', amount: 1 }] }, { token }), 404, 'CATALOG_PRODUCT_NOT_FOUND');
@@ -280,7 +282,9 @@ for (const engine of DATABASES) {
         { currency: 'USD', minAmount: 85900, maxAmount: 99900 },
       ]);
       assertProblem(await http.patch(`${url}/${black.id}`, { prices: [{ currency: 'XYZ', amount: 1 }] }, { token }), 400, 'CATALOG_UNKNOWN_CURRENCY');
-      assertProblem(await http.patch(`${url}/${black.id}`, { options: { 颜色: '白色' } }, { token }), 400, 'CATALOG_INVALID_OPTION_MATRIX');
+      const unknownValue = await http.patch(`${url}/${black.id}`, { options: { 颜色: '紫色' } }, { token });
+      assertProblem(unknownValue, 400, 'CATALOG_INVALID_OPTION_MATRIX');
+      assert.deepEqual(unknownValue.body.fields.map((f: any) => f.field), ['/options/颜色']);
       assertProblem(await http.patch(`${url}/${black.id}`, { sku: 'KETTLE' }, { token }), 409, 'CATALOG_SKU_TAKEN');
       assertProblem(await http.patch(`${url}/var_nope`, { sku: 'X' }, { token }), 404, 'CATALOG_VARIANT_NOT_FOUND');
       assertProblem(await http.patch(`${url}/${black.id}`, {}, { token }), 400, 'VALIDATION_FAILED');
@@ -310,6 +314,14 @@ for (const engine of DATABASES) {
       const last = await http.delete(`/admin/products/${single.id}/variants/${single.variants[0].id}`, { token });
       assertProblem(last, 409, 'CATALOG_LAST_VARIANT');
       assert.ok(await item('SOLO'));
+
+      // A product made without options grows one: its variant takes the first value, and a second variant can follow.
+      const grown = await http.patch(`/admin/products/${single.id}`, { options: [{ name: 'Size', values: ['M', 'L'] }] }, { token });
+      assert.equal(grown.status, 200, JSON.stringify(grown.body));
+      assert.deepEqual(grown.body.variants.map((v: any) => v.options), [{ Size: 'M' }]);
+      const second = await http.post(`/admin/products/${single.id}/variants`, { sku: 'SOLO-L', options: { Size: 'L' }, prices: [{ currency: 'CNY', amount: 100 }] }, { token });
+      assert.equal(second.status, 201, JSON.stringify(second.body));
+      assert.deepEqual(second.body.variants.map((v: any) => [v.sku, v.options.Size]), [['SOLO', 'M'], ['SOLO-L', 'L']]);
     });
 
     test('DELETE /admin/products/:id: 204, product rows and inventory items gone, audited; then 404', async () => {

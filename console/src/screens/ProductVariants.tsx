@@ -92,8 +92,61 @@ export function ProductVariants({ product: p, canWrite, notice, onSaved }: { pro
       {p.variants.map((v, i) => (
         <VariantEditor key={v.id} product={p} variant={v} index={i} canWrite={canWrite} onSaved={onSaved} locations={locations.data?.items ?? null} locationsError={locations.error} />
       ))}
-      {canWrite && (p.options.length > 0 ? <NewVariant product={p} onSaved={onSaved} /> : <p className="hint">{t('variant.noOptions')}</p>)}
+      {canWrite && (p.options.length > 0 ? <NewVariant product={p} onSaved={onSaved} /> : <FirstOption product={p} onSaved={onSaved} />)}
     </section>
+  );
+}
+
+/**
+ * A product without options has one variant. Giving it an option (a name and its values) lets
+ * it have more: the existing variant takes the first value, then variants can be added.
+ */
+function FirstOption({ product: p, onSaved }: { product: Product; onSaved: Saved }) {
+  const { t } = useI18n();
+  const [name, setName] = useState('');
+  const [values, setValues] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const [local, setLocal] = useState<Problems>({});
+  const problem = (pointer: string) => local[pointer] ?? fieldError(error, pointer) ?? fieldError(error, pointer.replace(/^\/options\/0/, '/options'));
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    setError(null);
+    const list = [...new Set(values.split(',').map((v) => v.trim()).filter(Boolean))];
+    const problems: Problems = {};
+    if (!name.trim()) problems['/options/0/name'] = t('common.required');
+    if (list.length === 0) problems['/options/0/values'] = t('common.required');
+    setLocal(problems);
+    if (Object.keys(problems).length) return;
+    setBusy(true);
+    try {
+      const updated = await api<Product>('PATCH', `/admin/products/${encodeURIComponent(p.id)}`, { body: { options: [{ name: name.trim(), values: list }] } });
+      setName('');
+      setValues('');
+      onSaved(updated, t('variant.optionAdded'));
+    } catch (e) {
+      setError(e);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <form onSubmit={submit} noValidate className="product-form" aria-labelledby="first-option-title">
+      <fieldset>
+        <legend id="first-option-title">{t('variant.firstOption')}</legend>
+        <p className="hint">{t('variant.noOptions')}</p>
+        <FormError error={error} shown={(field) => field.startsWith('/options')} />
+        <div className="row">
+          <TextField label={t('product.optionName')} name="first-option-name" value={name} onChange={(e) => setName(e.target.value)} error={problem('/options/0/name')} />
+          <TextField label={t('variant.optionValues')} name="first-option-values" value={values} onChange={(e) => setValues(e.target.value)} hint={t('variant.optionValuesHint')} error={problem('/options/0/values') ?? problem('/options')} />
+        </div>
+        <button type="submit" disabled={busy}>
+          {busy ? t('common.saving') : t('variant.addOption')}
+        </button>
+      </fieldset>
+    </form>
   );
 }
 

@@ -38,10 +38,17 @@ async function checkAttributes(db: Kysely<Database>, attributes: Record<string, 
   if (problems.length) fail(problems, 'CATALOG_INVALID_ATTRIBUTE');
 }
 
-function checkMatrix(options: readonly ProductOption[], variants: readonly VariantShape[]): void {
-  const matrix = checkOptionMatrix(options, variants);
+/**
+ * Checks the product's options against its variants. With `written`, the index of the one
+ * variant the request body describes (adding or changing a variant), that variant's problems
+ * point into the body (`/options/Colour`), not into the product (`/variants/2/options/Colour`).
+ */
+function checkMatrix(options: readonly ProductOption[], variants: readonly VariantShape[], written?: number): void {
+  const own = written === undefined ? null : `/variants/${written}`;
+  const place = (problems: FieldProblem[]) => (own ? problems.map((p) => (p.field === own || p.field.startsWith(`${own}/`) ? { ...p, field: p.field.slice(own.length) || '/' } : p)) : problems);
+  const matrix = place(checkOptionMatrix(options, variants));
   if (matrix.length) fail(matrix, 'CATALOG_INVALID_OPTION_MATRIX');
-  const variantProblems = checkVariants(variants);
+  const variantProblems = place(checkVariants(variants));
   if (variantProblems.length) {
     fail(variantProblems, variantProblems.some((p) => p.field.includes('/currency')) ? 'CATALOG_UNKNOWN_CURRENCY' : 'CATALOG_INVALID_OPTION_MATRIX');
   }
@@ -110,9 +117,20 @@ export async function updateProduct(deps: CatalogDeps, actor: Actor, id: string,
   await withTransaction(deps.db, async (trx) => {
     const current = await lockProduct(trx, id);
     if (input.options) {
-      // New options must still describe every existing variant.
-      const problems = checkOptionMatrix(input.options, await variantShapes(trx, id));
+      // An option the product did not have yet gives every existing variant its first value (a
+      // single-variant product can grow options this way); the result must still describe
+      // every variant.
+      const had = new Set(current.options.map((o) => o.name));
+      const added = input.options.filter((o) => !had.has(o.name));
+      const shapes = (await variantShapes(trx, id)).map((v) => {
+        const missing = added.filter((o) => v.options?.[o.name] === undefined);
+        return missing.length ? { ...v, options: { ...v.options, ...Object.fromEntries(missing.map((o) => [o.name, o.values[0]!])) }, filled: true } : { ...v, filled: false };
+      });
+      const problems = checkOptionMatrix(input.options, shapes);
       if (problems.length) fail(problems, 'CATALOG_INVALID_OPTION_MATRIX');
+      for (const v of shapes.filter((x) => x.filled)) {
+        await trx.updateTable('catalogVariant').set({ options: JSON.stringify(v.options), updatedAt: sql`now()` }).where('id', '=', v.id).execute();
+      }
     }
     if (input.categoryIds) await assertCategoriesExist(trx, input.categoryIds);
     let translations: Record<string, ProductTranslation> | undefined;
@@ -178,7 +196,7 @@ export async function addVariant(deps: CatalogDeps, actor: Actor, productId: str
   await withTransaction(deps.db, async (trx) => {
     const product = await lockProduct(trx, productId);
     const existing = await variantShapes(trx, productId);
-    checkMatrix(product.options, [...existing, input]);
+    checkMatrix(product.options, [...existing, input], existing.length);
     const last = await trx.selectFrom('catalogVariant').select((eb) => eb.fn.max('position').as('max')).where('productId', '=', productId).executeTakeFirst();
     const [variantId] = await insertVariants(trx, productId, [input], (last?.max ?? -1) + 1);
     await refreshPriceSummary(trx, productId);
@@ -201,7 +219,7 @@ export async function updateVariant(deps: CatalogDeps, actor: Actor, productId: 
     if (index < 0) throw catalogError('CATALOG_VARIANT_NOT_FOUND');
     const oldSku = shapes[index]!.sku;
     shapes[index] = { ...shapes[index]!, sku: input.sku ?? oldSku, options: input.options ?? shapes[index]!.options };
-    checkMatrix(product.options, shapes);
+    checkMatrix(product.options, shapes, index);
     if (input.sku && input.sku !== oldSku) {
       const taken = await trx.selectFrom('catalogVariant').select('id').where('sku', '=', input.sku).executeTakeFirst();
       if (taken) throw catalogError('CATALOG_SKU_TAKEN', { fields: [{ field: '/sku', message: `${input.sku} is already in use` }] });
