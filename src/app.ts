@@ -7,7 +7,9 @@ import type { Config } from './platform/config.js';
 import { pendingMigrations, pingDb, runMigrations, type Db, type MigrationSet } from './platform/db/index.js';
 import { createDispatcher, eventMigrations } from './platform/events/index.js';
 import { createJobQueue, jobMigrations } from './platform/jobs/index.js';
-import { createTtlCache } from './platform/cache.js';
+import { createTieredCache } from './platform/cache.js';
+import { createInvalidationBus } from './platform/invalidation.js';
+import { createRedisLink } from './platform/redis.js';
 import { jobRoutes } from './platform/jobs/routes.js';
 import { createGuards, type Authenticate } from './platform/http/auth.js';
 import { installMetrics } from './platform/http/metrics.js';
@@ -31,6 +33,7 @@ import {
   productStoreRoutes,
   StoreProductCard,
   CategoryNodeSchema,
+  watchStoreStock,
 } from './modules/catalog/index.js';
 import { analyzeTerms, createSearchModule, searchMigrations, searchRoutes } from './modules/search/index.js';
 import { cartAdminRoutes, cartMigrations, cartStoreRoutes, createCartModule } from './modules/cart/index.js';
@@ -49,7 +52,6 @@ import {
 } from './modules/payments/index.js';
 import { createReviewsModule, reviewAdminRoutes, reviewMigrations, reviewStoreRoutes } from './modules/reviews/index.js';
 import { createPoller } from './platform/poller.js';
-import { Redis } from 'ioredis';
 import { createFlashRedis, createFlashSalesModule, flashSaleAdminRoutes, flashSaleMigrations, flashSaleStoreRoutes } from './modules/flash-sales/index.js';
 import { createRecommendationsModule, recommendationMigrations, recsAdminRoutes, recsEventRoutes, recsServingRoutes } from './modules/recommendations/index.js';
 import { analyticsMigrations, analyticsRoutes, createAnalyticsModule } from './modules/analytics/index.js';
@@ -107,17 +109,37 @@ export async function createApp(options: AppOptions) {
 
   await runMigrations(db, MIGRATIONS);
 
-  const dispatcher = createDispatcher(db, log.child({ component: 'events' }));
+  // With NATS_URL, events travel outbox → NATS JetStream → consumers; otherwise in-process.
+  const dispatcher = createDispatcher(db, log.child({ component: 'events' }), { nats: config.events.nats });
   const jobs = createJobQueue(db, log.child({ component: 'jobs' }));
   const mailTransport = options.mailTransport ?? (await createMailTransport(config.mail, log.child({ component: 'mail' })));
   dispatcher.subscribe(MAIL_REQUESTED, 'mail.send', mailHandler(mailTransport));
 
-  const auth = createAuthModule({ db, config: config.auth });
+  // Redis (optional) speeds up caches, rate limits and flash sales; PostgreSQL stays the record,
+  // and every use falls back to it while Redis is unreachable.
+  const redisPrefix = options.redisKeyPrefix ?? 'bazaar:';
+  const redis = config.redis.url ? createRedisLink({ url: config.redis.url, prefix: redisPrefix, log: log.child({ component: 'redis' }) }) : null;
+  if (redis) await redis.ready(2_000);
+  // Tells every process of the shop what changed (Redis pub/sub, else PostgreSQL NOTIFY).
+  const bus = createInvalidationBus({ namespace: redisPrefix, db: database, redis, log: log.child({ component: 'invalidation' }) });
+  await bus.start();
+
+  const auth = createAuthModule({ db, config: config.auth, redis });
   const audit = createAuditModule({ db });
-  const inventory = createInventoryModule({ db });
+  // Stock taken or returned outside the admin routes invalidates store pages when it changes what they show.
+  const inventory = watchStoreStock(createInventoryModule({ db }), (trx) => bus.publishInTransaction(trx, 'catalog'));
   const customers = createCustomersModule({ db, auth, audit, passwordResetTtlMinutes: config.auth.passwordResetTtlMinutes, publicUrl: config.publicUrl });
   const staff = createStaffModule({ db, auth, audit });
-  const storeCache = createTtlCache<unknown>({ maxEntries: config.cache.storeMaxEntries, ttlMs: config.cache.storeTtlMs });
+  // Store pages: in process, then shared in Redis; `clear()` invalidates them in every process.
+  const storeCache = createTieredCache<unknown>({
+    maxEntries: config.cache.storeMaxEntries,
+    ttlMs: config.cache.storeTtlMs,
+    shared: redis ? redis.cacheTier('store') : null,
+    bus,
+    topic: 'catalog',
+  });
+  // Invalidations made while Redis was away did not move its generation.
+  redis?.onUp(() => void storeCache.clear());
   const catalog = createCatalogModule({ db, inventory, audit, shop: config.shop, jobs, storeCache });
   const search = createSearchModule({ db, catalog, inventory, shop: config.shop, log: log.child({ component: 'search' }) });
   // Once the index has changed, this process's cached search results are stale.
@@ -126,7 +148,7 @@ export async function createApp(options: AppOptions) {
       await handler(event);
       // Sales only nudge the best-seller order; the cache's short TTL covers that without
       // throwing away every cached page on each paid order.
-      if (event.name !== 'catalog.sales_recorded') storeCache.clear();
+      if (event.name !== 'catalog.sales_recorded') await storeCache.clear();
     });
   }
 
@@ -167,19 +189,20 @@ export async function createApp(options: AppOptions) {
     promotions,
   });
   // Flash sales: Redis (optional) turns the crowd away early; PostgreSQL stays the record.
-  const redis = config.redis.url ? new Redis(config.redis.url.reveal(), { maxRetriesPerRequest: 2 }) : null;
   const flashSales = createFlashSalesModule({
     db,
     inventory,
     orders,
     catalog,
     customers,
-    redis: redis ? createFlashRedis(redis, options.redisKeyPrefix ?? 'bazaar:') : null,
+    redis: redis ? createFlashRedis(redis.client, redis.prefix, redis.isUp) : null,
     config: config.flashSales,
     shop: config.shop,
     log: log.child({ component: 'flash-sales' }),
   });
   orders.onCancel(flashSales.onOrderCancel);
+  // Purchases went to PostgreSQL alone while Redis was away: its counters are reloaded from there.
+  redis?.onUp(() => void flashSales.rebuildCounters(true).catch((err: unknown) => log.error({ err }, 'flash sale counters not rebuilt')));
   for (const [name, handler] of flashSales.subscriptions()) dispatcher.subscribe(name, 'flash-sales', handler);
   const gateways = await createProviders(config.payments, { db, jobs, log: log.child({ component: 'payments' }), deliver: options.paymentDeliver });
   for (const warning of [...config.payments.disabled, ...gateways.warnings]) log.warn(warning);
@@ -212,6 +235,7 @@ export async function createApp(options: AppOptions) {
   const recommendations = createRecommendationsModule({
     db,
     limits: { cacheTtlMs: config.cache.storeTtlMs },
+    redis,
     log: log.child({ component: 'recommendations' }),
     resolveSkus: async (skus) => new Map([...(await catalog.lookupSkus(db, skus, config.shop.defaultCurrency, config.shop.defaultLocale)).values()].map((o) => [o.sku, o.productId])),
     // Serving reads products, stock and carts only through these.
@@ -344,9 +368,10 @@ export async function createApp(options: AppOptions) {
   server.addHook('onRequestAbort', async (_request) => {
     inFlight--;
   });
-  // Any staff write may change what the store shows: this process's store cache starts over.
+  // Any staff write may change what the store shows: every process's store cache starts over,
+  // this one's before the response leaves.
   server.addHook('onSend', async (request) => {
-    if (request.method !== 'GET' && request.method !== 'HEAD' && request.url.startsWith('/admin/')) storeCache.clear();
+    if (request.method !== 'GET' && request.method !== 'HEAD' && request.url.startsWith('/admin/')) await storeCache.clear();
   });
   installProblemHandlers(server);
   const metrics = installMetrics(server);
@@ -375,6 +400,8 @@ export async function createApp(options: AppOptions) {
         const pending = await pendingMigrations(db, MIGRATIONS);
         return pending.length ? { ok: false, reason: `pending migrations: ${pending.join(', ')}` } : { ok: true };
       },
+      // Reported, never a reason to be unready: while NATS is down events wait in the outbox.
+      nats: config.events.nats ? () => dispatcher.status() : undefined,
     },
   });
   await server.register(customerStoreRoutes, { prefix: '/store', customers, guards });
@@ -417,6 +444,10 @@ export async function createApp(options: AppOptions) {
     log,
     dispatcher,
     jobs,
+    /** The process's Redis connections (null without REDIS_URL), invalidation bus and store cache. */
+    redis,
+    bus,
+    storeCache,
     modules: { promotions, auth, audit, customers, staff, inventory, catalog, search, cart, orders, payments, reviews, flashSales, recommendations, analytics, webhooks },
     /**
      * Starts the background loops. This process's own (writing out its buffered impressions)
@@ -464,7 +495,8 @@ export async function createApp(options: AppOptions) {
       await flashSales.stopSweeper();
       await jobs.stop();
       await dispatcher.stop();
-      if (redis) await redis.quit().catch(() => undefined);
+      await bus.close();
+      if (redis) await redis.close();
       await database.close();
     },
   };

@@ -60,6 +60,9 @@ const EnvSchema = Type.Object({
   STRIPE_PUBLISHABLE_KEY: Type.Optional(Type.String({ minLength: 1 })),
   STRIPE_API_HOST: Type.Optional(Type.String({ pattern: '^https?://' })),
   REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://' })),
+  NATS_URL: Type.Optional(Type.String({ pattern: '^(nats|tls)://[^,\\s]+(,(nats|tls)://[^,\\s]+)*$' })),
+  NATS_STREAM: Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$', default: 'BAZAAR_EVENTS' }),
+  NATS_SUBJECT_PREFIX: Type.String({ pattern: '^[A-Za-z0-9_-]+(\\.[A-Za-z0-9_-]+)*$', default: 'bazaar' }),
   FLASH_SALE_PAYMENT_TIMEOUT_MINUTES: Type.Integer({ minimum: 1, maximum: 1440, default: 10 }),
   FLASH_SALE_RATE_PER_CUSTOMER: Type.Integer({ minimum: 1, maximum: 10_000, default: 5 }),
   FLASH_SALE_RATE_PER_IP: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 50 }),
@@ -77,6 +80,7 @@ const SECRET_KEYS = new Set([
   'STRIPE_SECRET_KEY',
   'STRIPE_WEBHOOK_SECRET',
   'REDIS_URL',
+  'NATS_URL',
 ]);
 
 type Env = Static<typeof EnvSchema>;
@@ -119,6 +123,11 @@ export interface Config {
   payments: PaymentsConfig;
   /** Redis, an optional accelerator (flash-sale counters, rate limits); never the only copy of data. */
   redis: { url?: Secret };
+  /**
+   * Domain events: through NATS JetStream when NATS_URL is set (stream NATS_STREAM, subjects
+   * `<NATS_SUBJECT_PREFIX>.events.<name>`), otherwise delivered in-process from the outbox.
+   */
+  events: { nats?: { url: Secret; stream: string; subjectPrefix: string } };
   flashSales: {
     /** Unpaid flash-sale orders expire after this (their units return to the sale). */
     paymentTimeoutMinutes: number;
@@ -217,6 +226,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     },
     payments: paymentsConfig(e, publicUrl),
     redis: { url: e.REDIS_URL ? new Secret(e.REDIS_URL) : undefined },
+    events: { nats: e.NATS_URL ? { url: new Secret(e.NATS_URL), stream: e.NATS_STREAM, subjectPrefix: e.NATS_SUBJECT_PREFIX } : undefined },
     flashSales: {
       paymentTimeoutMinutes: e.FLASH_SALE_PAYMENT_TIMEOUT_MINUTES,
       ratePerCustomer: e.FLASH_SALE_RATE_PER_CUSTOMER,

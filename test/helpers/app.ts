@@ -1,4 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { connect as tcpConnect } from 'node:net';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect as natsConnect } from '@nats-io/transport-node';
 import pg from 'pg';
 import { pino } from 'pino';
 import { createApp, type BazaarApp } from '../../src/app.js';
@@ -40,10 +43,63 @@ export function testRedisUrl(): string | null {
   return null;
 }
 
+/**
+ * NATS for tests that need it: TEST_NATS_URL (nats://127.0.0.1:4222 when `CI=true` and unset),
+ * or null to skip them with a note when it is unset or unreachable. In CI an unreachable NATS
+ * is an error, not a skip.
+ */
+export async function testNatsUrl(): Promise<string | null> {
+  const url = process.env.TEST_NATS_URL ?? (process.env.CI === 'true' ? 'nats://127.0.0.1:4222' : undefined);
+  if (!url) {
+    process.stderr.write('note: TEST_NATS_URL not set; NATS tests skipped\n');
+    return null;
+  }
+  const { hostname, port } = new URL(url);
+  const reachable = await new Promise<boolean>((resolve) => {
+    const socket = tcpConnect({ host: hostname, port: Number(port || 4222), timeout: 2000 });
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+    socket.once('timeout', () => done(false));
+  });
+  if (reachable) return url;
+  if (process.env.CI === 'true') throw new Error(`CI=true but NATS at ${hostname}:${port} is unreachable: NATS tests cannot be skipped in CI`);
+  process.stderr.write(`note: NATS at ${hostname}:${port} unreachable; NATS tests skipped\n`);
+  return null;
+}
+
+/** Deletes a test's JetStream stream (and so its consumers); a stream already gone is fine. */
+export async function deleteNatsStream(url: string, stream: string): Promise<void> {
+  const { hostname, port } = new URL(url);
+  const nc = await natsConnect({ servers: `${hostname}:${port || 4222}` });
+  try {
+    const jsm = await jetstreamManager(nc);
+    await jsm.streams.delete(stream).catch(() => false);
+  } finally {
+    await nc.close();
+  }
+}
+
 export interface TestApp extends BazaarApp {
   /** Mail handed to the transport, in order. */
   mail: MailMessage[];
   config: Config;
+  /** The PostgreSQL schema this app uses (postgres only). */
+  schema?: string;
+  /** The prefix of this app's Redis keys. */
+  redisKeyPrefix?: string;
+}
+
+export interface TestAppOptions {
+  /**
+   * Another app of the same shop: this one opens the same PostgreSQL schema with its own pool,
+   * and uses the same Redis key prefix, as a second API process would. The first app owns the
+   * schema (dropped when it closes): close this one first.
+   */
+  sameShopAs?: TestApp;
 }
 
 /** Environment defaults for tests; `env` overrides. */
@@ -57,7 +113,14 @@ export function testConfig(env: Record<string, string> = {}): Config {
  * A fresh app on a fresh database: an in-memory PGlite, or a new schema in the PostgreSQL
  * database of TEST_DATABASE_URL (dropped on close).
  */
-export async function buildTestApp(engine: Engine, env: Record<string, string> = {}): Promise<TestApp> {
+export async function buildTestApp(engine: Engine, env: Record<string, string> = {}, options: TestAppOptions = {}): Promise<TestApp> {
+  // TEST_EVENTS=nats runs every app's events through NATS (TEST_NATS_URL), each on its own stream.
+  let natsStream: string | undefined;
+  if (process.env.TEST_EVENTS === 'nats' && !env.NATS_URL) {
+    const tag = randomBytes(6).toString('hex');
+    natsStream = `TEST_${tag}`;
+    env = { NATS_URL: process.env.TEST_NATS_URL ?? 'nats://127.0.0.1:4222', NATS_STREAM: natsStream, NATS_SUBJECT_PREFIX: `t_${tag}`, ...env };
+  }
   const config = testConfig(env);
   const mail: MailMessage[] = [];
   const mailTransport: MailTransport = {
@@ -66,8 +129,11 @@ export async function buildTestApp(engine: Engine, env: Record<string, string> =
       mail.push(message);
     },
   };
-  let schema: string | undefined;
-  if (engine === 'postgres') {
+  const peer = options.sameShopAs;
+  if (peer && (engine !== 'postgres' || !peer.schema)) throw new Error('sameShopAs needs a PostgreSQL app: PGlite is one process');
+  let schema: string | undefined = peer?.schema;
+  const ownsSchema = !peer;
+  if (engine === 'postgres' && ownsSchema) {
     schema = `t_${randomBytes(6).toString('hex')}`;
     const client = new pg.Client({ connectionString: process.env.TEST_DATABASE_URL });
     await client.connect();
@@ -82,16 +148,19 @@ export async function buildTestApp(engine: Engine, env: Record<string, string> =
     return { status: res.statusCode };
   };
   // Each app has its own Redis keys, so test files sharing one Redis never collide.
-  const redisKeyPrefix = `test:${schema ?? randomBytes(6).toString('hex')}:`;
+  const redisKeyPrefix = peer?.redisKeyPrefix ?? `test:${schema ?? randomBytes(6).toString('hex')}:`;
   const app = await createApp({ config, db, logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), mailTransport, paymentDeliver, redisKeyPrefix });
   target.server = app.server;
   const close = app.close;
   return Object.assign(app, {
     mail,
     config,
+    schema,
+    redisKeyPrefix,
     async close() {
       await close();
-      if (schema) {
+      if (natsStream) await deleteNatsStream(env.NATS_URL!, natsStream);
+      if (schema && ownsSchema) {
         const client = new pg.Client({ connectionString: process.env.TEST_DATABASE_URL });
         await client.connect();
         await client.query(`drop schema ${schema} cascade`);

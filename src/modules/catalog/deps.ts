@@ -14,8 +14,8 @@ export interface CatalogDeps {
   shop: Config['shop'];
   jobs: JobQueue;
   /**
-   * Public store reads (listings, product pages, category tree), cleared after every admin
-   * write in this process and expiring after a few seconds for writes made elsewhere.
+   * Public store reads (listings, product pages, category tree). `clear()` invalidates it in
+   * every process (see `createTieredCache`); entries expire after a few seconds regardless.
    */
   storeCache: TtlCache<unknown>;
 }

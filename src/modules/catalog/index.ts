@@ -21,6 +21,7 @@ export { catalogTaxonomyAdminRoutes, catalogTaxonomyStoreRoutes } from './routes
 export { StoreProductCard } from './schemas-products.js';
 export { CategoryNodeSchema } from './schemas-taxonomy.js';
 export { PRODUCT_EVENTS } from './products-admin.js';
+export { watchStoreStock } from './stock-display.js';
 export { catalogError } from './errors.js';
 export type { CatalogDeps } from './deps.js';
 export type { PriceContext } from './pricing.js';

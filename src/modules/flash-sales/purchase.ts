@@ -56,20 +56,31 @@ export function createHotCache(ttlMs: number) {
 }
 export type HotCache = ReturnType<typeof createHotCache>;
 
-/**
- * Counts one purchase attempt per customer and per IP in a fixed window (Redis, else
- * PostgreSQL); 429 FLASH_SALE_RATE_LIMITED with Retry-After beyond the configured rates.
- */
 /** 409 FLASH_SALE_SOLD_OUT at once while this process recently saw the sale sold out. */
 export function refuseIfSoldOut(cache: HotCache, saleId: string): void {
   if (cache.seemsSoldOut(saleId)) throw flashSaleError('FLASH_SALE_SOLD_OUT', { detail: 'No units left' });
 }
 
+/** The per-customer and per-IP counts in Redis, or null when it is down or fails (PostgreSQL counts then). */
+async function hitsInRedis(deps: FlashSaleDeps, customerId: string, ip: string, window: number) {
+  if (!deps.redis?.isUp()) return null;
+  try {
+    return await Promise.all([deps.redis.hit(`c:${customerId}`, window), deps.redis.hit(`ip:${ip}`, window)]);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Counts one purchase attempt per customer and per IP in a fixed window (Redis, else
+ * PostgreSQL); 429 FLASH_SALE_RATE_LIMITED with Retry-After beyond the configured rates.
+ */
 export async function limitRate(deps: FlashSaleDeps, customerId: string, ip: string): Promise<void> {
   const window = deps.config.rateWindowSeconds;
   let verdicts: { hits: number; max: number; retry: number }[];
-  if (deps.redis) {
-    const [c, i] = await Promise.all([deps.redis.hit(`c:${customerId}`, window), deps.redis.hit(`ip:${ip}`, window)]);
+  const hits = await hitsInRedis(deps, customerId, ip, window);
+  if (hits) {
+    const [c, i] = hits;
     verdicts = [
       { hits: c.hits, max: deps.config.ratePerCustomer, retry: c.ttl },
       { hits: i.hits, max: deps.config.ratePerIp, retry: i.ttl },
@@ -120,6 +131,25 @@ async function liveSale(deps: FlashSaleDeps, cache: HotCache, id: string): Promi
 }
 
 /**
+ * The Redis pre-deduction: stock left, -1 sold out, -2 limit reached; null when Redis is absent,
+ * unreachable or fails, or its counters cannot be loaded, and the purchase goes to PostgreSQL
+ * alone (the record decides either way; Redis only spares it the crowd).
+ */
+async function buyInRedis(deps: FlashSaleDeps, sale: SaleRow, customerId: string, quantity: number): Promise<number | null> {
+  if (!deps.redis?.isUp()) return null;
+  try {
+    let left = await deps.redis.buy(sale.id, customerId, quantity, sale.perCustomerLimit);
+    if (left === -3) {
+      await loadCounters(deps, sale, false);
+      left = await deps.redis.buy(sale.id, customerId, quantity, sale.perCustomerLimit);
+    }
+    return left >= -2 ? left : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
  * Buys `quantity` units of a live sale for a customer: 201 order in `pending_payment` at the
  * sale price. With Redis, stock and the customer's count are pre-deducted atomically first, so
  * only as many buyers as there are units reach PostgreSQL; a failure afterwards gives them back.
@@ -130,18 +160,13 @@ async function liveSale(deps: FlashSaleDeps, cache: HotCache, id: string): Promi
 export async function purchase(deps: FlashSaleDeps, cache: HotCache, saleId: string, customerId: string, quantity: number): Promise<OrderView> {
   const sale = await liveSale(deps, cache, saleId);
   if (quantity > sale.perCustomerLimit) throw flashSaleError('FLASH_SALE_LIMIT_REACHED', { detail: `At most ${sale.perCustomerLimit} per customer` });
-  if (deps.redis) {
-    let left = await deps.redis.buy(sale.id, customerId, quantity, sale.perCustomerLimit);
-    if (left === -3) {
-      await loadCounters(deps, sale, false);
-      left = await deps.redis.buy(sale.id, customerId, quantity, sale.perCustomerLimit);
-    }
+  const left = await buyInRedis(deps, sale, customerId, quantity);
+  if (deps.redis && left !== null) {
     if (left === -1) {
       cache.markSoldOut(sale.id);
       throw flashSaleError('FLASH_SALE_SOLD_OUT', { detail: 'No units left' });
     }
     if (left === -2) throw flashSaleError('FLASH_SALE_LIMIT_REACHED', { detail: `At most ${sale.perCustomerLimit} per customer` });
-    if (left < 0) throw new Error(`flash sale counters for ${sale.id} could not be loaded`);
     try {
       return await purchaseInDb(deps, cache, sale, customerId, quantity);
     } catch (err) {
@@ -150,7 +175,8 @@ export async function purchase(deps: FlashSaleDeps, cache: HotCache, saleId: str
       throw err;
     }
   }
-  // Without Redis, a cheap unlocked read turns most of the crowd away once the sale is sold out.
+  // Without Redis (or while it is unreachable), a cheap unlocked read turns most of the crowd
+  // away once the sale is sold out.
   const fresh = await findSale(deps.db, sale.id);
   if (fresh.status !== 'live') throw notActive(fresh);
   if (fresh.sold >= fresh.quantity) cache.markSoldOut(fresh.id);

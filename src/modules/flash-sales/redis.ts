@@ -55,8 +55,11 @@ return {hits, redis.call('TTL', KEYS[1])}`;
 
 const sha = (script: string) => createHash('sha1').update(script).digest('hex');
 
-/** The flash-sale counters in Redis: an accelerator in front of PostgreSQL, never the record. */
-export function createFlashRedis(redis: Redis, prefix: string) {
+/**
+ * The flash-sale counters in Redis: an accelerator in front of PostgreSQL, never the record.
+ * `isUp` (the connection's state) lets callers skip Redis at once while it is unreachable.
+ */
+export function createFlashRedis(redis: Redis, prefix: string, isUp: () => boolean = () => true) {
   async function run(script: string, keys: string[], args: (string | number)[]): Promise<unknown> {
     try {
       return await redis.evalsha(sha(script), keys.length, ...keys, ...args);
@@ -67,6 +70,7 @@ export function createFlashRedis(redis: Redis, prefix: string) {
   }
   const keys = (saleId: string) => [`${prefix}fs:${saleId}:stock`, `${prefix}fs:${saleId}:cust`, `${prefix}fs:${saleId}:released`];
   return {
+    isUp,
     async buy(saleId: string, customerId: string, quantity: number, limit: number): Promise<number> {
       const [stock, cust] = keys(saleId);
       return Number(await run(BUY, [stock!, cust!], [customerId, quantity, limit]));
@@ -74,11 +78,20 @@ export function createFlashRedis(redis: Redis, prefix: string) {
     async giveBack(saleId: string, customerId: string, quantity: number, orderId = ''): Promise<void> {
       await run(GIVE_BACK, keys(saleId), [customerId, quantity, orderId]);
     },
+    /**
+     * Loads a sale's counters; true when loaded. Best effort: while Redis is unreachable nothing
+     * is loaded (false), and the next purchase finds them missing and loads them, or goes to
+     * PostgreSQL alone. So starting a sale never fails on Redis.
+     */
     async load(saleId: string, state: { stock: number; customers: [string, number][]; released: string[] }, ttlSeconds: number, force: boolean): Promise<boolean> {
       const args: (string | number)[] = [force ? '1' : '0', state.stock, Math.max(60, Math.ceil(ttlSeconds)), state.customers.length];
       for (const [c, n] of state.customers) args.push(c, n);
       args.push(...state.released);
-      return Number(await run(LOAD, keys(saleId), args)) === 1;
+      try {
+        return Number(await run(LOAD, keys(saleId), args)) === 1;
+      } catch {
+        return false;
+      }
     },
     /** Stock and per-customer counts as Redis holds them (tests, consistency checks). */
     async read(saleId: string): Promise<{ stock: number | null; customers: Record<string, number> }> {
@@ -86,8 +99,9 @@ export function createFlashRedis(redis: Redis, prefix: string) {
       const [s, c] = await Promise.all([redis.get(stock!), redis.hgetall(cust!)]);
       return { stock: s === null ? null : Number(s), customers: Object.fromEntries(Object.entries(c).map(([k, v]) => [k, Number(v)])) };
     },
+    /** Forgets a sale's counters; best effort (a cancelled sale is refused before its counters are read). */
     async drop(saleId: string): Promise<void> {
-      await redis.del(...keys(saleId));
+      await redis.del(...keys(saleId)).catch(() => undefined);
     },
     async hit(key: string, windowSeconds: number): Promise<{ hits: number; ttl: number }> {
       const [hits, ttl] = (await run(HIT, [`${prefix}fs:rl:${key}`], [windowSeconds])) as [number, number];

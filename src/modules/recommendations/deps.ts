@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Database } from '../../platform/db/index.js';
+import type { RedisLink } from '../../platform/redis.js';
 import type { TrainingLimits } from './training.js';
 
 /** What the recommendations module needs from the app. */
@@ -30,6 +31,8 @@ export interface RecommendationsDeps {
   /** Training: the words of a text (the search module's analyser: normalised, CJK segmented). */
   tokenize?: (text: string) => string[];
   limits?: Partial<RecsLimits>;
+  /** Event rate limits count here when given and up (PostgreSQL otherwise). */
+  redis?: RedisLink | null;
   training?: Partial<TrainingLimits>;
   /** The clock (tests move it). */
   now?: () => Date;

@@ -47,7 +47,7 @@ export * as models from './models/index.js';
  */
 export function createRecommendationsModule(deps: RecommendationsDeps) {
   const limits = { ...DEFAULT_RECS_LIMITS, ...deps.limits };
-  const limiter = createSessionLimiter(deps.db, limits.eventsPerMinute, () => (deps.now?.() ?? new Date()).getTime());
+  const limiter = createSessionLimiter(deps.db, limits.eventsPerMinute, () => (deps.now?.() ?? new Date()).getTime(), deps.redis ?? null);
   const now = () => deps.now?.() ?? new Date();
   const training = { ...DEFAULT_TRAINING_LIMITS, ...deps.training };
   const impressions = createImpressionBuffer(deps.db, deps.log);

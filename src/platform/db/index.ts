@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { CamelCasePlugin, Kysely, PostgresDialect, sql } from 'kysely';
 import type { Config } from '../config.js';
 import type { Database } from './schema.js';
+import { listenOnDedicatedClient, type Unlisten } from './listen.js';
 
 export type { Database } from './schema.js';
 export { withTransaction, type Tx } from './tx.js';
@@ -16,6 +17,11 @@ export interface Db {
   db: Kysely<Database>;
   engine: Engine;
   close(): Promise<void>;
+  /**
+   * Receives NOTIFYs on `channel`: on PostgreSQL over a connection of its own (reopened after
+   * errors, then `onResync`), on PGlite in process. A NOTIFY inside a transaction arrives at commit.
+   */
+  listen?(channel: string, onPayload: (payload: string) => void, onResync: () => void): Promise<Unlisten>;
 }
 
 export interface DbOptions {
@@ -54,7 +60,9 @@ export async function createDb(options: DbOptions): Promise<Db> {
     // An idle client losing its server (restart, failover) must not crash the process.
     pool.on('error', () => {});
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), plugins });
-    return { db, engine: 'postgres', close: () => db.destroy() };
+    const url = options.url;
+    const newClient = () => new pg.default.Client({ connectionString: url, connectionTimeoutMillis: 5_000 });
+    return { db, engine: 'postgres', close: () => db.destroy(), listen: (channel, onPayload, onResync) => listenOnDedicatedClient(newClient, channel, onPayload, onResync) };
   }
   const [{ PGlite }, { createPGliteDialect }, { pg_trgm }] = await Promise.all([
     import('@electric-sql/pglite'),
@@ -69,7 +77,15 @@ export async function createDb(options: DbOptions): Promise<Db> {
   // pg_trgm ships with PGlite but must be loaded explicitly; search uses it for typo tolerance.
   const pglite = await PGlite.create({ dataDir, postgresqlconf: PGLITE_CONF, extensions: { pg_trgm }, parsers: { 20: (v: string) => Number(v) } });
   const db = new Kysely<Database>({ dialect: createPGliteDialect(pglite), plugins });
-  return { db, engine: 'pglite', close: () => db.destroy() };
+  return {
+    db,
+    engine: 'pglite',
+    close: () => db.destroy(),
+    async listen(channel, onPayload) {
+      const stop = await pglite.listen(channel, onPayload);
+      return () => stop();
+    },
+  };
 }
 
 /**

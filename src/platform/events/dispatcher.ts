@@ -2,15 +2,12 @@ import { sql, type Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Database } from '../db/index.js';
 import { createPoller } from '../poller.js';
+import { claimOutbox } from './claim.js';
+import { createNatsDispatcher, type NatsEventsOptions } from './nats-dispatcher.js';
 import type { DomainEvent } from './outbox.js';
+import type { Dispatcher, EventHandler, Subscription } from './types.js';
 
-export type EventHandler = (event: DomainEvent) => Promise<void>;
-
-interface Subscription {
-  name: string;
-  subscriber: string;
-  handler: EventHandler;
-}
+export type { Dispatcher, EventHandler } from './types.js';
 
 export interface DispatcherOptions {
   /** Milliseconds between polls when idle (default 500). */
@@ -18,6 +15,18 @@ export interface DispatcherOptions {
   batchSize?: number;
   /** How long a claimed batch stays locked to this dispatcher, in seconds. */
   leaseSeconds?: number;
+  /** Deliver through NATS JetStream instead of in-process (NATS_URL); see nats-dispatcher.ts. */
+  nats?: NatsEventsOptions;
+}
+
+/**
+ * The dispatcher for this configuration: through NATS JetStream when `options.nats` is given,
+ * otherwise in-process from the outbox table. Both have the same API and guarantees (at least
+ * once, idempotent per (event, subscriber), unordered across subscribers and event names).
+ */
+export function createDispatcher(db: Kysely<Database>, log: Logger, options: DispatcherOptions = {}): Dispatcher {
+  if (options.nats) return createNatsDispatcher(db, log, options.nats, options);
+  return createOutboxDispatcher(db, log, options);
 }
 
 /**
@@ -27,23 +36,13 @@ export interface DispatcherOptions {
  * its lease expires. A handler that already succeeded for an event is never run again for it
  * (`event_delivery`); a failing handler is retried with backoff.
  */
-export function createDispatcher(db: Kysely<Database>, log: Logger, options: DispatcherOptions = {}) {
+export function createOutboxDispatcher(db: Kysely<Database>, log: Logger, options: DispatcherOptions = {}): Dispatcher {
   const subscriptions: Subscription[] = [];
   const pollMs = options.pollMs ?? 500;
   const batchSize = options.batchSize ?? 100;
   const leaseSeconds = options.leaseSeconds ?? 30;
 
-  async function claim(): Promise<DomainEvent[]> {
-    const rows = await sql<{ id: string; name: string; payload: unknown; createdAt: Date }>`
-      update event_outbox set locked_until = now() + make_interval(secs => ${leaseSeconds}), attempts = attempts + 1
-      where id in (
-        select id from event_outbox
-        where processed_at is null and (locked_until is null or locked_until < now())
-        order by id limit ${batchSize}
-        for update skip locked)
-      returning id, name, payload, created_at`.execute(db);
-    return rows.rows.sort((a, b) => (a.id < b.id ? -1 : 1));
-  }
+  const claim = () => claimOutbox(db, batchSize, leaseSeconds);
 
   /**
    * Delivers a claimed batch in a fixed number of statements, however many events it holds: one
@@ -102,10 +101,6 @@ export function createDispatcher(db: Kysely<Database>, log: Logger, options: Dis
   const poller = createPoller(async () => (await runOnce()) === batchSize, { pollMs, log, what: 'event dispatch' });
 
   return {
-    /**
-     * Registers `handler` for events called `name` (`*` for all). `subscriber` is a stable
-     * unique name: it keys the idempotency record, so renaming it replays old events.
-     */
     subscribe(name: string, subscriber: string, handler: EventHandler): void {
       if (subscriptions.some((s) => s.subscriber === subscriber && s.name === name)) {
         throw new Error(`Duplicate subscriber ${subscriber} for ${name}`);
@@ -114,14 +109,12 @@ export function createDispatcher(db: Kysely<Database>, log: Logger, options: Dis
     },
     start: poller.start,
     stop: poller.stop,
-    /** Delivers until the outbox has nothing ready (tests, CLI tasks). */
     async drain(): Promise<void> {
       while ((await runOnce()) > 0) {
         // keep going
       }
     },
     runOnce,
+    status: () => ({ transport: 'outbox', state: 'running' }),
   };
 }
-
-export type Dispatcher = ReturnType<typeof createDispatcher>;

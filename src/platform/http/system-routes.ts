@@ -6,9 +6,15 @@ export interface SystemChecks {
   /** Database reachable and every migration applied; the reason when not. */
   ready(): Promise<{ ok: true } | { ok: false; reason: string }>;
   metrics: Registry;
+  /** NATS as this process sees it, when events go through NATS; shown by `/readyz` but never failing it. */
+  nats?: () => { state: string; detail?: string };
 }
 
-const Status = Type.Object({ status: Type.String(), reason: Type.Optional(Type.String()) });
+const Status = Type.Object({
+  status: Type.String(),
+  reason: Type.Optional(Type.String()),
+  nats: Type.Optional(Type.Object({ state: Type.String(), detail: Type.Optional(Type.String()) })),
+});
 
 /** `/healthz` (process up), `/readyz` (can serve traffic), `/metrics` (Prometheus). */
 export const systemRoutes: FastifyPluginAsyncTypebox<{ checks: SystemChecks }> = async (app, { checks }) => {
@@ -19,8 +25,9 @@ export const systemRoutes: FastifyPluginAsyncTypebox<{ checks: SystemChecks }> =
     { logLevel: 'warn', schema: { tags, summary: 'Readiness: database reachable, migrations applied', response: { 200: Status, 503: Status } } },
     async (_request, reply) => {
       const result = await checks.ready();
-      if (result.ok) return { status: 'ready' };
-      return reply.code(503).send({ status: 'unavailable', reason: result.reason });
+      const nats = checks.nats ? { nats: checks.nats() } : {};
+      if (result.ok) return { status: 'ready', ...nats };
+      return reply.code(503).send({ status: 'unavailable', reason: result.reason, ...nats });
     },
   );
   app.get('/metrics', { logLevel: 'warn', schema: { tags, summary: 'Prometheus metrics', hide: false } }, async (_request, reply) => {
