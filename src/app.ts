@@ -92,6 +92,8 @@ export interface AppOptions {
   mailTransport?: MailTransport;
   /** Replaces the sandbox gateway's outbound HTTP call (tests deliver through `server.inject`). */
   paymentDeliver?: Deliver;
+  /** A read-only copy of the database (a streaming replica) for the store's catalog pages and searches. */
+  replica?: Db;
   /** Prefix of this app's Redis keys (tests give each app its own). Default `bazaar:`. */
   redisKeyPrefix?: string;
 }
@@ -140,8 +142,10 @@ export async function createApp(options: AppOptions) {
   });
   // Invalidations made while Redis was away did not move its generation.
   redis?.onUp(() => void storeCache.clear());
-  const catalog = createCatalogModule({ db, inventory, audit, shop: config.shop, jobs, storeCache });
-  const search = createSearchModule({ db, catalog, inventory, shop: config.shop, log: log.child({ component: 'search' }) });
+  // Store catalog pages and searches read the replica when there is one (DATABASE_REPLICA_URL).
+  const readDb = options.replica?.db;
+  const catalog = createCatalogModule({ db, readDb, inventory, audit, shop: config.shop, jobs, storeCache });
+  const search = createSearchModule({ db, readDb, catalog, inventory, shop: config.shop, log: log.child({ component: 'search' }) });
   // Once the index has changed, this process's cached search results are stale.
   for (const [name, handler] of search.subscriptions()) {
     dispatcher.subscribe(name, 'search.index', async (event) => {
@@ -498,6 +502,7 @@ export async function createApp(options: AppOptions) {
       await bus.close();
       if (redis) await redis.close();
       await database.close();
+      await options.replica?.close();
     },
   };
 }

@@ -166,7 +166,8 @@ async function prepare(app: BazaarApp, config: Config, log: Logger): Promise<voi
 
 async function openApp(config: Config, log: Logger): Promise<BazaarApp> {
   const database = await createDb(dbOptionsFromConfig(config.database));
-  return (await loadApp()).createApp({ config, db: database, logger: log });
+  const replica = config.database.replicaUrl ? await createDb({ url: config.database.replicaUrl.reveal(), poolSize: config.database.poolSize }) : undefined;
+  return (await loadApp()).createApp({ config, db: database, replica, logger: log });
 }
 
 /** An HTTP process: with `first`, it also prepares the database; with `shared`, it runs the background work too. */

@@ -12,6 +12,7 @@ const EnvSchema = Type.Object({
   HOST: Type.String({ minLength: 1, default: '0.0.0.0' }),
   DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
   DATABASE_POOL_SIZE: Type.Integer({ minimum: 1, maximum: 500, default: 10 }),
+  DATABASE_REPLICA_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
   BAZAAR_WORKERS: Type.Integer({ minimum: 1, maximum: 64, default: 1 }),
   BAZAAR_BACKGROUND: Type.Union([Type.Literal('on'), Type.Literal('off')], { default: 'on' }),
   BAZAAR_DATA_DIR: Type.String({ minLength: 1, default: './.bazaar' }),
@@ -73,6 +74,7 @@ const EnvSchema = Type.Object({
 /** Variables whose values are never echoed, not even in a configuration error. */
 const SECRET_KEYS = new Set([
   'DATABASE_URL',
+  'DATABASE_REPLICA_URL',
   'BAZAAR_ADMIN_PASSWORD',
   'SMTP_URL',
   'SANDBOX_PAYMENT_SECRET',
@@ -92,7 +94,8 @@ export interface Config {
   host: string;
   publicUrl: string;
   log: { level: LogLevel };
-  database: { url?: Secret; poolSize: number; dataDir: string };
+  /** `replicaUrl`: a read-only copy (streaming replica) that serves the store's catalog and search reads. */
+  database: { url?: Secret; replicaUrl?: Secret; poolSize: number; dataDir: string };
   processes: {
     /** API processes `npm start` runs on one port (BAZAAR_WORKERS or `--workers N`); above 1 needs PostgreSQL. */
     api: number;
@@ -242,6 +245,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     log: { level: e.LOG_LEVEL as LogLevel },
     database: {
       url: e.DATABASE_URL ? new Secret(e.DATABASE_URL) : undefined,
+      replicaUrl: e.DATABASE_REPLICA_URL ? new Secret(e.DATABASE_REPLICA_URL) : undefined,
       poolSize: e.DATABASE_POOL_SIZE,
       dataDir: e.BAZAAR_DATA_DIR,
     },

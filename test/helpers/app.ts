@@ -6,7 +6,7 @@ import pg from 'pg';
 import { pino } from 'pino';
 import { createApp, type BazaarApp } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/platform/config.js';
-import { createDb, type Engine } from '../../src/platform/db/index.js';
+import { createDb, type Db, type Engine } from '../../src/platform/db/index.js';
 import type { MailMessage, MailTransport } from '../../src/platform/mail.js';
 
 /**
@@ -94,6 +94,8 @@ export interface TestApp extends BazaarApp {
 }
 
 export interface TestAppOptions {
+  /** A second database the app treats as its read replica (store catalog pages and searches). */
+  replica?: Db;
   /**
    * Another app of the same shop: this one opens the same PostgreSQL schema with its own pool,
    * and uses the same Redis key prefix, as a second API process would. The first app owns the
@@ -149,7 +151,7 @@ export async function buildTestApp(engine: Engine, env: Record<string, string> =
   };
   // Each app has its own Redis keys, so test files sharing one Redis never collide.
   const redisKeyPrefix = peer?.redisKeyPrefix ?? `test:${schema ?? randomBytes(6).toString('hex')}:`;
-  const app = await createApp({ config, db, logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), mailTransport, paymentDeliver, redisKeyPrefix });
+  const app = await createApp({ config, db, logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), mailTransport, paymentDeliver, redisKeyPrefix, replica: options.replica });
   target.server = app.server;
   const close = app.close;
   return Object.assign(app, {

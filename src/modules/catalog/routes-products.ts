@@ -6,7 +6,7 @@ import { staffOf, type Guards } from '../../platform/http/auth.js';
 import { sendEmpty } from '../../platform/http/reply.js';
 import { IdParams, NoBody, Page, problems } from '../../platform/http/schemas.js';
 import { collectionByHandle } from './collections.js';
-import type { Actor, CatalogDeps } from './deps.js';
+import { storeReads, type Actor, type CatalogDeps } from './deps.js';
 import { IMPORT_JOB } from './import-rows.js';
 import { resolveLocale } from './locale.js';
 import * as admin from './products-admin.js';
@@ -140,7 +140,8 @@ function cacheKey(name: string, query: Record<string, unknown>, locale: string):
 }
 
 /** Shopper-facing catalog reads, mounted under `/store`. */
-export const productStoreRoutes: FastifyPluginAsyncTypebox<{ deps: CatalogDeps }> = async (app, { deps }) => {
+export const productStoreRoutes: FastifyPluginAsyncTypebox<{ deps: CatalogDeps }> = async (app, options) => {
+  const deps = storeReads(options.deps);
   const tags = ['store: catalog'];
   const localeOf = (request: FastifyRequest, explicit?: string) => resolveLocale(deps.shop, explicit, request.headers['accept-language']);
   const CardRef = Type.Unsafe<StoreProductCardT>(Type.Ref('StoreProductCard'));

@@ -7,7 +7,7 @@ import { IdParams, NoBody, Page, problems } from '../../platform/http/schemas.js
 import * as attributes from './attributes.js';
 import * as categories from './categories.js';
 import * as collections from './collections.js';
-import type { Actor, CatalogDeps } from './deps.js';
+import { storeReads, type Actor, type CatalogDeps } from './deps.js';
 import * as rates from './exchange-rates.js';
 import { resolveLocale } from './locale.js';
 import {
@@ -258,7 +258,8 @@ export const catalogTaxonomyAdminRoutes: FastifyPluginAsyncTypebox<{ deps: Catal
 };
 
 /** Store routes for the category tree, mounted under `/store`. Names follow `?locale=` or Accept-Language. */
-export const catalogTaxonomyStoreRoutes: FastifyPluginAsyncTypebox<{ deps: CatalogDeps }> = async (app, { deps }) => {
+export const catalogTaxonomyStoreRoutes: FastifyPluginAsyncTypebox<{ deps: CatalogDeps }> = async (app, options) => {
+  const deps = storeReads(options.deps);
   const tags = ['store: catalog'];
   if (!app.getSchema(CategoryNodeSchema.$id)) {
     // Adding a schema inside a plugin makes Fastify rebuild this context's validator with its

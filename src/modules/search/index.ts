@@ -44,6 +44,8 @@ export interface SearchModuleDeps {
   /** For `inStock` on result cards. */
   inventory: Pick<Inventory, 'availability'>;
   shop: Config['shop'];
+  /** Where shoppers' searches read (a replica when one is configured; else `db`). */
+  readDb?: Kysely<Database>;
   /** Defaults to the PostgreSQL engine on `db`. */
   engine?: SearchEngine;
   /** Logs warnings of the search log (rows dropped or not written). */
@@ -64,7 +66,9 @@ export interface SearchModuleDeps {
  */
 export function createSearchModule(deps: SearchModuleDeps) {
   const engine = deps.engine ?? createPgSearchEngine(deps.db);
-  const service = { db: deps.db, engine, catalog: deps.catalog, inventory: deps.inventory, shop: deps.shop };
+  // Shoppers' searches read the replica when there is one; indexing always writes the primary.
+  const reader = deps.readDb && !deps.engine ? { db: deps.readDb, engine: createPgSearchEngine(deps.readDb) } : { db: deps.db, engine };
+  const service = { db: reader.db, engine: reader.engine, catalog: deps.catalog, inventory: deps.inventory, shop: deps.shop };
   const sync = { db: deps.db, engine, defaultLocale: deps.shop.defaultLocale };
   const handlers = syncHandlers(sync);
   const now = () => deps.now?.() ?? new Date();
