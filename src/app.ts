@@ -13,7 +13,7 @@ import { createRedisLink } from './platform/redis.js';
 import { jobRoutes } from './platform/jobs/routes.js';
 import { createGuards, type Authenticate } from './platform/http/auth.js';
 import { installMetrics } from './platform/http/metrics.js';
-import { installProblemHandlers } from './platform/http/problem.js';
+import { frameworkError, installProblemHandlers } from './platform/http/problem.js';
 import { ProblemSchema } from './platform/http/schemas.js';
 import { systemRoutes } from './platform/http/system-routes.js';
 import { consoleRoutes } from './platform/http/console.js';
@@ -354,6 +354,7 @@ export async function createApp(options: AppOptions) {
     trustProxy: config.http.trustProxy,
     requestIdHeader: 'x-request-id',
     return503OnClosing: true,
+    frameworkErrors: frameworkError,
   }).withTypeProvider<TypeBoxTypeProvider>();
   server.setValidatorCompiler(createValidatorCompiler(sharedSchemas));
   for (const schema of sharedSchemas) server.addSchema(schema);

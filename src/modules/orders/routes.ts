@@ -68,10 +68,11 @@ export const orderStoreRoutes: FastifyPluginAsyncTypebox<StoreOptions> = async (
           'Re-prices the cart, reserves stock for every line (all or nothing) and creates the order in `pending_payment`. ' +
           'Send an `Idempotency-Key` header: a retry with the same key returns the same order with 200; the same key with another request is 422. ' +
           'Guest orders carry an `accessToken` in this response only: send it as `X-Order-Token` to read, pay or cancel the order.',
+        security: [{}, { bearer: [] }],
         params: IdParams,
         headers: CheckoutHeaders,
         body: Type.Optional(CheckoutBody),
-        response: { 200: Type.Ref('Order'), 201: Type.Ref('Order'), ...problems(400, 401, 404, 409, 422) },
+        response: { 200: Type.Ref('Order'), 201: Type.Ref('Order'), ...problems(400, 401, 403, 404, 409, 422) },
       },
     },
     async (request, reply) => {

@@ -47,6 +47,10 @@ export function toAppError(err: unknown): AppError {
       return platformError('MALFORMED_JSON', { detail: 'The request body is not valid JSON' });
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return platformError('UNSUPPORTED_MEDIA_TYPE', { detail: 'Send application/json' });
+    case 'FST_ERR_BAD_URL':
+      return platformError('BAD_REQUEST', { detail: 'The URL is not valid percent-encoded UTF-8' });
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return platformError('BAD_REQUEST', { detail: 'A path segment is longer than the router accepts' });
     default:
       break;
   }
@@ -75,6 +79,15 @@ export function sendProblem(reply: FastifyReply, error: AppError): FastifyReply 
       ...(error.detail ? { detail: error.detail } : {}),
       ...(error.fields ? { fields: error.fields } : {}),
     });
+}
+
+/**
+ * Fastify's `frameworkErrors` option: the router's own rejections (a URL that is not valid
+ * percent-encoding, a path parameter over the length limit) would otherwise bypass the error
+ * handler and answer in Fastify's JSON shape.
+ */
+export function frameworkError(err: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
+  sendProblem(reply, toAppError(err));
 }
 
 /** Installs the one error handler and the 404 handler on the root instance. */
