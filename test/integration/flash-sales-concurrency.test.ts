@@ -54,7 +54,12 @@ for (const engine of DATABASES.filter((e) => e === 'postgres')) {
         const codes = new Map<string, number>();
         for (const r of results) codes.set(r.status === 201 ? '201' : String(r.body.code), (codes.get(r.status === 201 ? '201' : String(r.body.code)) ?? 0) + 1);
         assert.equal(codes.get('201'), 20, JSON.stringify([...codes]));
-        assert.ok([...codes.keys()].every((c) => ['201', 'FLASH_SALE_SOLD_OUT', 'FLASH_SALE_LIMIT_REACHED'].includes(c)), JSON.stringify([...codes]));
+        // Without Redis every attempt needs a database connection: 500 at once on a pool of 10
+        // queue for one, and an attempt still waiting after the pool's connect timeout (5 s) is
+        // shed with 503 SERVICE_UNAVAILABLE (the client may retry) rather than held. That is the
+        // only other answer allowed, and it takes nothing: the counts below still hold.
+        const allowed = ['201', 'FLASH_SALE_SOLD_OUT', 'FLASH_SALE_LIMIT_REACHED', ...(variant.env.REDIS_URL ? [] : ['SERVICE_UNAVAILABLE'])];
+        assert.ok([...codes.keys()].every((c) => allowed.includes(c)), JSON.stringify([...codes]));
         const db = await assertAgree(sale.id);
         assert.equal(db.sale.sold, 20);
         assert.ok([...db.perCustomer.values()].every((n) => n <= 1));

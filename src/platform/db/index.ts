@@ -57,8 +57,11 @@ export async function createDb(options: DbOptions): Promise<Db> {
       connectionTimeoutMillis: 5_000,
       ...(options.schema ? { options: `-c search_path=${options.schema}` } : {}),
     });
-    // An idle client losing its server (restart, failover) must not crash the process.
+    // A client losing its server (restart, failover, cut network) must not crash the process.
+    // Idle clients report through the pool; a checked-out client emits 'error' itself, and with
+    // no listener that would be an uncaught exception. Its queries fail either way (503).
     pool.on('error', () => {});
+    pool.on('connect', (client) => client.on('error', () => {}));
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), plugins });
     const url = options.url;
     const newClient = () => new pg.default.Client({ connectionString: url, connectionTimeoutMillis: 5_000 });
