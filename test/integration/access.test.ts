@@ -10,6 +10,9 @@
  * Someone else's cart, order or address answers exactly as a made-up ID does (404, or the same
  * 4xx when the body is refused first), so its existence does not leak. No 4xx here may
  * change a row.
+ *
+ * Guards are the same code on either engine, so the walk runs once: on PostgreSQL when the
+ * suite has it, else on PGlite (`TEST_DB` still picks one explicitly).
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -84,7 +87,7 @@ function isBearerOnly(op: Operation): boolean {
   return op.security.length === 1 && Object.keys(op.security[0]!).join() === 'bearer';
 }
 
-for (const engine of DATABASES) {
+for (const engine of DATABASES.slice(-1)) {
   describe(`access walk [${engine}]`, () => {
     let app: TestApp;
     let world: World;
