@@ -9,71 +9,20 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import autocannon from 'autocannon';
+import { catalogRows, importCatalog, PER_PRODUCT, seedTaxonomy } from './catalog-data.js';
 import { postJson, startServer } from './lib.js';
 
 const variantsWanted = Number(process.env.BENCH_VARIANTS ?? 100_000);
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 10);
-const PER_PRODUCT = 4;
 const products = Math.ceil(variantsWanted / PER_PRODUCT);
-const BRANDS = ['Aurora', 'Nimbus', 'Kite', 'Soundwave', 'Echo', 'Vertex', 'Haven', 'Stride', 'Summit', 'Lumen'];
-const NOUNS = ['耳机 Earbuds', '手机 Phone', '背包 Backpack', '台灯 Desk Lamp', '跑鞋 Running Shoes', '水杯 Bottle', '键盘 Keyboard', '外套 Jacket'];
 
 const server = await startServer('postgres', 3990, { BAZAAR_ADMIN_EMAIL: 'bench@example.com', BAZAAR_ADMIN_PASSWORD: 'bench-password-1' });
 try {
   const { token } = await postJson(`${server.url}/admin/auth/login`, { email: 'bench@example.com', password: 'bench-password-1' });
-  const categories: string[] = [];
-  for (let r = 0; r < 5; r++) {
-    const root = await postJson(`${server.url}/admin/categories`, { handle: `dept-${r}`, name: `部门 ${r}` }, token);
-    for (let c = 0; c < 4; c++) {
-      await postJson(`${server.url}/admin/categories`, { handle: `dept-${r}-cat-${c}`, name: `类目 ${r}-${c}`, parentId: root.id }, token);
-      categories.push(`dept-${r}-cat-${c}`);
-    }
-  }
-  await fetch(`${server.url}/admin/exchange-rates/CNY/USD`, { method: 'PUT', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ rate: '0.1387' }) });
-
-  const lines: string[] = [];
-  for (let p = 0; p < products; p++) {
-    const noun = NOUNS[p % NOUNS.length]!;
-    for (let v = 0; v < PER_PRODUCT; v++) {
-      const row: Record<string, string | number> = {
-        handle: `product-${p}`,
-        sku: `SKU-${p}-${v}`,
-        option1_name: '颜色',
-        option1_value: ['黑色', '白色', '蓝色', '红色'][v]!,
-        price_CNY: 1900 + ((p * 7919) % 200_000) + v * 100,
-        stock: (p + v) % 7 === 0 ? 0 : 20,
-      };
-      if (v === 0) {
-        Object.assign(row, {
-          title: `${BRANDS[p % BRANDS.length]} ${noun} ${p}`,
-          'title.en-US': `${BRANDS[p % BRANDS.length]} ${noun.split(' ').slice(1).join(' ')} ${p}`,
-          status: 'published',
-          brand: BRANDS[p % BRANDS.length]!,
-          categories: categories[p % categories.length]!,
-          tags: p % 3 === 0 ? 'new' : 'sale',
-          image_urls: `https://picsum.photos/seed/p${p}/800/800`,
-        });
-        if (p % 2 === 0) row.price_USD = 300 + (p % 5000);
-      }
-      lines.push(JSON.stringify(row));
-    }
-  }
-  const started = Date.now();
-  const accepted = await fetch(`${server.url}/admin/products/import`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-ndjson', authorization: `Bearer ${token}` },
-    body: lines.join('\n'),
-  }).then((r) => r.json() as Promise<{ jobId: string }>);
-  let job: { status: string; processed: number; total: number | null; failed: number };
-  for (;;) {
-    await new Promise((r) => setTimeout(r, 1000));
-    job = await fetch(`${server.url}/admin/jobs/${accepted.jobId}`, { headers: { authorization: `Bearer ${token}` } }).then((r) => r.json() as Promise<typeof job>);
-    process.stderr.write(`\rimport: ${job.processed}/${job.total ?? '?'} rows (${job.status})   `);
-    if (job.status === 'succeeded' || job.status === 'failed') break;
-  }
-  const importSeconds = (Date.now() - started) / 1000;
-  process.stderr.write(`\nimported ${lines.length} variants in ${importSeconds.toFixed(1)} s (${job.failed} failed)\n`);
+  const categories = await seedTaxonomy(server.url, token);
+  const lines = catalogRows(products, categories);
+  const { seconds: importSeconds } = await importCatalog(server.url, token, lines);
   // Let the outbox (search indexing of 25,000 products) settle so it does not skew the reads.
   for (let i = 0; i < 600; i++) {
     const ready = await fetch(`${server.url}/readyz`).then((r) => r.ok);

@@ -18,11 +18,11 @@
  * the database (bench/lib names it bazaar_bench_<pid>); on PGlite, whose files belong to the
  * server process, paid times come from GET /store/orders/:id with the order token.
  */
-import { randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import pg from 'pg';
 import { postJson, startServer, type Engine, type Server } from './lib.js';
+import { load, round, STEPS, Stats, summary, type Placed, type Step } from './shopper.js';
 
 const engines = (process.env.BENCH_ENGINES ?? 'postgres').split(',').map((e) => e.trim()) as Engine[];
 const shopperCounts = (process.env.BENCH_SHOPPERS ?? '10').split(',').map(Number);
@@ -33,26 +33,13 @@ const productCount = Number(process.env.BENCH_PRODUCTS ?? 50);
 const STOCK = 1_000_000;
 const loadAtStart = os.loadavg();
 const ADMIN = { email: 'bench@example.com', password: 'bench-password-1' };
-const ADDRESS = { firstName: '小明', lastName: '王', phone: '13800000000', line1: '人民路 1 号', city: '上海', region: 'SH', postalCode: '200000', country: 'CN' };
 const NOTIFY_JOB = 'payments.sandbox.notify';
-const STEPS = ['cart', 'items', 'address', 'shipping-methods', 'shipping', 'checkout', 'payment', 'sandbox-pay'] as const;
-type Step = (typeof STEPS)[number];
 
 for (const n of shopperCounts) if (!Number.isInteger(n) || n < 1) throw new Error(`BENCH_SHOPPERS: bad count ${n}`);
 for (const e of engines) if (e !== 'postgres' && e !== 'pglite') throw new Error(`BENCH_ENGINES: unknown engine ${e}`);
 
 // ---------------------------------------------------------------------------------------------
 // Measurement helpers
-
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return 0;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))]!;
-}
-const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
-function summary(values: number[]) {
-  const s = [...values].sort((a, b) => a - b);
-  return { n: s.length, p50: round(percentile(s, 0.5)), p99: round(percentile(s, 0.99)), max: round(s.at(-1) ?? 0) };
-}
 
 /** CPU seconds (user + system) a process has used so far. */
 function processCpuSeconds(pid: number): number {
@@ -67,116 +54,6 @@ function machineJiffies(): { busy: number; total: number } {
   return { busy: total - idle, total };
 }
 
-interface Placed {
-  id: string;
-  token: string;
-  quantity: number;
-  /** When the checkout answered 201 (ms since epoch). */
-  placedAt: number;
-  /** When the sandbox pay press answered; undefined when the payment steps failed. */
-  pressedAt?: number;
-}
-
-class Stats {
-  latency = new Map<Step, number[]>(STEPS.map((s) => [s, []]));
-  /** `step status` → count (status 0 = network error). */
-  statuses = new Map<string, number>();
-  /** Cart creation → checkout response, for paths that reached a 201. */
-  path: number[] = [];
-  /** Cart creation → sandbox pay response, for paths that got that far. */
-  full: number[] = [];
-  placed: Placed[] = [];
-  checkouts201 = 0;
-
-  count(step: Step, status: number): void {
-    const key = `${step} ${status}`;
-    this.statuses.set(key, (this.statuses.get(key) ?? 0) + 1);
-  }
-  requests(step: Step): number {
-    let n = 0;
-    for (const [key, c] of this.statuses) if (key.startsWith(`${step} `)) n += c;
-    return n;
-  }
-  errors(): Record<string, number> {
-    const out: Record<string, number> = {};
-    for (const [key, c] of this.statuses) {
-      const status = Number(key.split(' ').at(-1));
-      if (!(status >= 200 && status < 300)) out[key] = c;
-    }
-    return out;
-  }
-}
-
-class StepError extends Error {}
-
-async function call(stats: Stats, step: Step, url: string, init: { method: string; body?: unknown; headers?: Record<string, string> }, ok: number[]): Promise<any> {
-  const started = performance.now();
-  let status: number;
-  let body: any;
-  try {
-    const res = await fetch(url, {
-      method: init.method,
-      headers: { ...(init.body !== undefined ? { 'content-type': 'application/json' } : {}), ...init.headers },
-      body: init.body !== undefined ? JSON.stringify(init.body) : undefined,
-    });
-    status = res.status;
-    const text = await res.text();
-    body = text && (res.headers.get('content-type') ?? '').includes('json') ? JSON.parse(text) : text;
-  } catch (err) {
-    stats.count(step, 0);
-    throw new StepError(`${step}: ${err instanceof Error ? err.message : String(err)}`);
-  }
-  stats.count(step, status);
-  if (!ok.includes(status)) throw new StepError(`${step}: ${status} ${typeof body === 'string' ? body : JSON.stringify(body)}`.slice(0, 300));
-  stats.latency.get(step)!.push(performance.now() - started);
-  return body;
-}
-
-/** One guest's whole path, cart to the payer pressing Pay. */
-async function shopOnce(base: string, skus: string[], stats: Stats, firstErrors: string[]): Promise<void> {
-  const started = performance.now();
-  try {
-    const cart = await call(stats, 'cart', `${base}/store/carts`, { method: 'POST', body: { currency: 'CNY' } }, [201]);
-    const lines = 1 + Math.floor(Math.random() * 3);
-    const chosen = new Set<string>();
-    while (chosen.size < lines) chosen.add(skus[Math.floor(Math.random() * skus.length)]!);
-    let quantity = 0;
-    for (const sku of chosen) {
-      const q = 1 + Math.floor(Math.random() * 2);
-      quantity += q;
-      await call(stats, 'items', `${base}/store/carts/${cart.id}/items`, { method: 'POST', body: { sku, quantity: q } }, [200, 201]);
-    }
-    const email = `guest-${randomUUID().slice(0, 8)}@example.com`;
-    await call(stats, 'address', `${base}/store/carts/${cart.id}`, { method: 'PATCH', body: { email, shippingAddress: ADDRESS } }, [200]);
-    const offered = await call(stats, 'shipping-methods', `${base}/store/carts/${cart.id}/shipping-methods`, { method: 'GET' }, [200]);
-    const methods = (Array.isArray(offered) ? offered : offered.items) as { id: string }[];
-    if (!methods.length) throw new StepError('shipping-methods: none offered');
-    await call(stats, 'shipping', `${base}/store/carts/${cart.id}`, { method: 'PATCH', body: { shippingMethodId: methods[0]!.id } }, [200]);
-    const order = await call(stats, 'checkout', `${base}/store/carts/${cart.id}/checkout`, { method: 'POST', body: {}, headers: { 'idempotency-key': randomUUID() } }, [201]);
-    stats.checkouts201++;
-    stats.path.push(performance.now() - started);
-    const placed: Placed = { id: order.id, token: order.accessToken, quantity, placedAt: Date.now() };
-    stats.placed.push(placed);
-    const started2 = await call(stats, 'payment', `${base}/store/orders/${order.id}/payments`, { method: 'POST', body: { provider: 'sandbox' }, headers: { 'x-order-token': order.accessToken } }, [200, 201]);
-    await call(stats, 'sandbox-pay', `${base}/sandbox/pay/${encodeURIComponent(started2.payment.id)}`, { method: 'POST', body: { result: 'succeeded' } }, [200]);
-    placed.pressedAt = Date.now();
-    stats.full.push(performance.now() - started);
-  } catch (err) {
-    if (!(err instanceof StepError)) throw err;
-    if (firstErrors.length < 5) firstErrors.push(err.message);
-  }
-}
-
-async function load(base: string, skus: string[], shoppers: number, durationMs: number, stats: Stats, firstErrors: string[]): Promise<number> {
-  const started = performance.now();
-  const deadline = started + durationMs;
-  await Promise.all(
-    Array.from({ length: shoppers }, async () => {
-      while (performance.now() < deadline) await shopOnce(base, skus, stats, firstErrors);
-    }),
-  );
-  return performance.now() - started;
-}
 
 // ---------------------------------------------------------------------------------------------
 // Where paid times come from: the database on PostgreSQL, the order API on PGlite

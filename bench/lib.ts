@@ -14,6 +14,49 @@ export interface Server {
   stop(): Promise<void>;
   /** Current and peak resident memory of the server process, in MB. */
   memory(): { rssMb: number; peakMb: number };
+  /** The server process and every process it started (a cluster's API processes and worker), with their memory. */
+  processes(): ProcessMemory[];
+}
+
+export interface ProcessMemory {
+  pid: number;
+  /** `primary`, or a cluster child's kind (`api`, `worker`, `prepare`); `server` for a single process. */
+  role: string;
+  rssMb: number;
+  peakMb: number;
+}
+
+function childrenOf(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+function roleOf(pid: number): string | null {
+  try {
+    const environ = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
+    return environ.find((v) => v.startsWith('BAZAAR_PROCESS_KIND='))?.split('=')[1] ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/** A process and its descendants with their current and peak RSS; processes that just exited are left out. */
+export function processTree(root: number): ProcessMemory[] {
+  const out: ProcessMemory[] = [];
+  const visit = (pid: number, depth: number) => {
+    try {
+      out.push({ pid, role: roleOf(pid) ?? (depth === 0 ? 'server' : 'child'), rssMb: readStatus(pid, 'VmRSS'), peakMb: readStatus(pid, 'VmHWM') });
+    } catch {
+      return;
+    }
+    for (const child of childrenOf(pid)) visit(child, depth + 1);
+  };
+  visit(root, 0);
+  if (out.length > 1 && out[0]!.role === 'server') out[0]!.role = 'primary';
+  return out;
 }
 
 function readStatus(pid: number, field: string): number {
@@ -25,7 +68,7 @@ function readStatus(pid: number, field: string): number {
  * Starts the built service (`dist/main.js`) as its own process on a fresh database, so the
  * load generator (this process) and the server do not share a CPU queue or heap.
  */
-export async function startServer(engine: Engine, port: number, env: Record<string, string> = {}): Promise<Server> {
+export async function startServer(engine: Engine, port: number, env: Record<string, string> = {}, args: string[] = []): Promise<Server> {
   let dataDir: string | undefined;
   let dbName: string | undefined;
   const base = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -49,7 +92,7 @@ export async function startServer(engine: Engine, port: number, env: Record<stri
   }
   // BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the server under load.
   const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, 'dist/main.js'], { env: serverEnv, stdio: ['ignore', 'inherit', 'inherit'] });
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, 'dist/main.js', ...args], { env: serverEnv, stdio: ['ignore', 'inherit', 'inherit'] });
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 60_000;
   for (;;) {
@@ -68,6 +111,7 @@ export async function startServer(engine: Engine, port: number, env: Record<stri
     pid: child.pid!,
     databaseUrl: serverEnv.DATABASE_URL,
     memory: () => ({ rssMb: readStatus(child.pid!, 'VmRSS'), peakMb: readStatus(child.pid!, 'VmHWM') }),
+    processes: () => processTree(child.pid!),
     async stop() {
       const exited = new Promise((r) => child.once('exit', r));
       child.kill('SIGTERM');

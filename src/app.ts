@@ -1,10 +1,11 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyBaseLogger } from 'fastify';
+import { createServer } from 'node:http';
+import Fastify, { type FastifyBaseLogger, type FastifyServerFactory } from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from './platform/config.js';
-import { pendingMigrations, pingDb, runMigrations, type Db, type MigrationSet } from './platform/db/index.js';
+import { countStatements, currentStatements, pendingMigrations, pingDb, runMigrations, type Db, type MigrationSet } from './platform/db/index.js';
 import { createDispatcher, eventMigrations } from './platform/events/index.js';
 import { createJobQueue, jobMigrations } from './platform/jobs/index.js';
 import { createTieredCache } from './platform/cache.js';
@@ -347,6 +348,12 @@ export async function createApp(options: AppOptions) {
   };
   const guards = createGuards(authenticate);
 
+  // BAZAAR_SQL_COUNT=1: each request runs in its own statement-counting scope (see onSend below).
+  const countingServer: FastifyServerFactory = (handler) => {
+    const httpServer = createServer((req, res) => countStatements(() => handler(req, res)));
+    httpServer.keepAliveTimeout = 72_000; // Fastify's own default
+    return httpServer;
+  };
   const sharedSchemas = [ProblemSchema, CustomerSchema, AddressSchema, StaffSchema, AuditEntrySchema, StoreProductCard, CategoryNodeSchema, OrderSchema, OrderSummarySchema];
   const server = Fastify({
     loggerInstance: log as FastifyBaseLogger,
@@ -355,6 +362,7 @@ export async function createApp(options: AppOptions) {
     requestIdHeader: 'x-request-id',
     return503OnClosing: true,
     frameworkErrors: frameworkError,
+    serverFactory: config.database.countStatements ? countingServer : undefined,
   }).withTypeProvider<TypeBoxTypeProvider>();
   server.setValidatorCompiler(createValidatorCompiler(sharedSchemas));
   for (const schema of sharedSchemas) server.addSchema(schema);
@@ -362,6 +370,13 @@ export async function createApp(options: AppOptions) {
   server.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
+  // A diagnostic for benchmarks and query-count checks: the SQL statements the request sent.
+  if (config.database.countStatements) {
+    server.addHook('onSend', async (_request, reply) => {
+      const statements = currentStatements();
+      if (statements !== undefined) reply.header('bazaar-sql-statements', statements);
+    });
+  }
   // Requests being handled, so close() can let them finish before the database goes away.
   let inFlight = 0;
   server.addHook('onRequest', async () => {

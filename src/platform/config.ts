@@ -13,6 +13,7 @@ const EnvSchema = Type.Object({
   DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
   DATABASE_POOL_SIZE: Type.Integer({ minimum: 1, maximum: 500, default: 10 }),
   DATABASE_REPLICA_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
+  BAZAAR_SQL_COUNT: Type.Union([Type.Literal('0'), Type.Literal('1')], { default: '0' }),
   BAZAAR_WORKERS: Type.Integer({ minimum: 1, maximum: 64, default: 1 }),
   BAZAAR_BACKGROUND: Type.Union([Type.Literal('on'), Type.Literal('off')], { default: 'on' }),
   BAZAAR_DATA_DIR: Type.String({ minLength: 1, default: './.bazaar' }),
@@ -95,7 +96,7 @@ export interface Config {
   publicUrl: string;
   log: { level: LogLevel };
   /** `replicaUrl`: a read-only copy (streaming replica) that serves the store's catalog and search reads. */
-  database: { url?: Secret; replicaUrl?: Secret; poolSize: number; dataDir: string };
+  database: { url?: Secret; replicaUrl?: Secret; poolSize: number; dataDir: string; countStatements?: boolean };
   processes: {
     /** API processes `npm start` runs on one port (BAZAAR_WORKERS or `--workers N`); above 1 needs PostgreSQL. */
     api: number;
@@ -248,6 +249,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       replicaUrl: e.DATABASE_REPLICA_URL ? new Secret(e.DATABASE_REPLICA_URL) : undefined,
       poolSize: e.DATABASE_POOL_SIZE,
       dataDir: e.BAZAAR_DATA_DIR,
+      countStatements: e.BAZAAR_SQL_COUNT === '1',
     },
     processes: { api: e.BAZAAR_WORKERS, background: e.BAZAAR_BACKGROUND === 'on' },
     demo: e.BAZAAR_DEMO === '1',

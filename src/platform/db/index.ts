@@ -6,10 +6,12 @@ import { CamelCasePlugin, Kysely, PostgresDialect, sql } from 'kysely';
 import type { Config } from '../config.js';
 import type { Database } from './schema.js';
 import { listenOnDedicatedClient, type Unlisten } from './listen.js';
+import { statementLog } from './statements.js';
 
 export type { Database } from './schema.js';
 export { withTransaction, type Tx } from './tx.js';
 export { runMigrations, pendingMigrations, type MigrationSet } from './migrate.js';
+export { countStatements, currentStatements } from './statements.js';
 
 export type Engine = 'pglite' | 'postgres';
 
@@ -32,11 +34,13 @@ export interface DbOptions {
   dataDir?: string;
   /** PostgreSQL schema to use as `search_path` (tests give each file its own). */
   schema?: string;
+  /** Count statements per `countStatements` scope (a diagnostic: one callback per statement). */
+  countStatements?: boolean;
 }
 
 /** Options from the `database` slice of the configuration. */
 export function dbOptionsFromConfig(config: Config['database']): DbOptions {
-  return { url: config.url?.reveal(), poolSize: config.poolSize, dataDir: config.dataDir };
+  return { url: config.url?.reveal(), poolSize: config.poolSize, dataDir: config.dataDir, countStatements: config.countStatements };
 }
 
 /**
@@ -46,6 +50,7 @@ export function dbOptionsFromConfig(config: Config['database']): DbOptions {
 export async function createDb(options: DbOptions): Promise<Db> {
   // Only column names are re-cased: keys inside jsonb values (attribute names, locales) are data.
   const plugins = [new CamelCasePlugin({ maintainNestedObjectKeys: true })];
+  const log = options.countStatements ? statementLog : undefined;
   if (options.url) {
     const pg = await import('pg');
     // int8 (counts, sums) as JS numbers: every bigint Bazaar stores fits in 2^53.
@@ -62,7 +67,7 @@ export async function createDb(options: DbOptions): Promise<Db> {
     // no listener that would be an uncaught exception. Its queries fail either way (503).
     pool.on('error', () => {});
     pool.on('connect', (client) => client.on('error', () => {}));
-    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), plugins });
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), plugins, log });
     const url = options.url;
     const newClient = () => new pg.default.Client({ connectionString: url, connectionTimeoutMillis: 5_000 });
     return { db, engine: 'postgres', close: () => db.destroy(), listen: (channel, onPayload, onResync) => listenOnDedicatedClient(newClient, channel, onPayload, onResync) };
@@ -79,7 +84,7 @@ export async function createDb(options: DbOptions): Promise<Db> {
   }
   // pg_trgm ships with PGlite but must be loaded explicitly; search uses it for typo tolerance.
   const pglite = await PGlite.create({ dataDir, postgresqlconf: PGLITE_CONF, extensions: { pg_trgm }, parsers: { 20: (v: string) => Number(v) } });
-  const db = new Kysely<Database>({ dialect: createPGliteDialect(pglite), plugins });
+  const db = new Kysely<Database>({ dialect: createPGliteDialect(pglite), plugins, log });
   return {
     db,
     engine: 'pglite',
