@@ -18,7 +18,7 @@
  *
  * The shop is built once through the public API (the catalog through the NDJSON import) into a
  * template database named after its size and BENCH_DATA_VERSION; every run clones it, so later
- * runs start in seconds. BENCH_FRESH=1 builds it again. BENCH_PROCESSES=1 or 2 runs one round
+ * runs start in seconds. BENCH_FRESH=1 builds it again; `npm run bench -- --prepare` only builds it. BENCH_PROCESSES=1 or 2 runs one round
  * only; BENCH_DATABASE_URL (postgres://postgres@127.0.0.1:5432/postgres) is the server's
  * maintenance database; BENCH_REDIS_URL (redis://127.0.0.1:6379/9, flushed before each round),
  * or BENCH_REDIS=0 for PostgreSQL alone. Results: Markdown on stdout, bench/results/suite.json.
@@ -447,6 +447,7 @@ async function runRound(processes: number): Promise<Round> {
 const started = Date.now();
 if (!(await templateReady())) await buildTemplate();
 else log(`using the benchmark shop ${TEMPLATE} (BENCH_FRESH=1 builds it again)`);
+if (process.argv.includes('--prepare')) process.exit(0);
 
 await admin(async (c) => {
   await c.query(`drop database if exists ${RUN_DB} with (force)`);

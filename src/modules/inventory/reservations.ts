@@ -1,10 +1,8 @@
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { Database, Tx } from '../../platform/db/index.js';
 import { newId } from '../../platform/ids.js';
 import { allocate, type Allocation } from './allocation.js';
 import { inventoryError } from './errors.js';
-import { resolveLocation } from './locations.js';
-import { writeMovements, type NewMovement } from './movements.js';
 import type { ReservationStatus } from './tables.js';
 
 export interface ReserveLine {
@@ -59,15 +57,17 @@ type Plan = { sku: string; allocations: Allocation[] }[];
  * and existence fixed until the transaction ends.
  */
 async function lockAndPlan(trx: Tx, wanted: [string, number][]): Promise<{ plan: Plan; shortages: Shortage[] }> {
+  // The default location rides along with the item locks (it is not locked: only items are).
   const items = await trx
     .selectFrom('inventoryItem')
-    .select(['sku', 'allowBackorder'])
+    .select((eb) => ['sku', 'allowBackorder', eb.selectFrom('inventoryLocation').select('id').where('isDefault', '=', true).as('defaultLocationId')])
     .where('sku', 'in', wanted.map(([sku]) => sku))
     .orderBy('sku')
-    .forShare()
+    .forShare('inventoryItem')
     .execute();
   const backorder = new Map(items.map((i) => [i.sku, i.allowBackorder]));
-  const defaultId = (await resolveLocation(trx)).id;
+  // Without any known SKU nothing is allocated, so no location is needed.
+  const defaultId = items.length ? (items[0]!.defaultLocationId ?? noDefaultLocation()) : '';
   const backorderSkus = items.filter((i) => i.allowBackorder).map((i) => i.sku);
   if (backorderSkus.length) {
     // A backorder item may reserve with no stock anywhere: give it a level to reserve on.
@@ -99,23 +99,58 @@ async function lockAndPlan(trx: Tx, wanted: [string, number][]): Promise<{ plan:
   return { plan, shortages };
 }
 
-/** The guarded increment: only with enough free stock, or for a backorder item. */
-async function reserveAt(trx: Tx, sku: string, locationId: string, quantity: number) {
-  const row = await trx
-    .updateTable('inventoryLevel')
-    .set((eb) => ({ reserved: eb('reserved', '+', quantity), updatedAt: sql<Date>`now()` }))
-    .where('sku', '=', sku)
-    .where('locationId', '=', locationId)
-    .where((eb) =>
-      eb.or([
-        eb(eb('onHand', '-', eb.ref('reserved')), '>=', quantity),
-        eb.exists(eb.selectFrom('inventoryItem as i').select('i.sku').whereRef('i.sku', '=', 'inventoryLevel.sku').where('i.allowBackorder', '=', true)),
-      ]),
-    )
-    .returning(['onHand', 'reserved'])
-    .executeTakeFirst();
-  if (!row) throw invariantBroken(`reserving ${quantity} of ${sku} at ${locationId} missed a locked level`);
-  return row;
+function noDefaultLocation(): never {
+  throw inventoryError('INVENTORY_LOCATION_NOT_FOUND', { detail: 'No default location' });
+}
+
+/** One level change of a reservation: `quantity` units of `sku` at `locationId`. */
+interface LevelChange {
+  sku: string;
+  locationId: string;
+  quantity: number;
+}
+
+/** How a reservation step changes each level it names, and the guard that keeps stock whole. */
+const STEPS = {
+  // Only with enough free stock, or for a backorder item.
+  reserve: {
+    set: sql`reserved = l.reserved + v.quantity`,
+    guard: sql`(l.on_hand - l.reserved >= v.quantity or exists (select 1 from inventory_item i where i.sku = l.sku and i.allow_backorder))`,
+    deltaOnHand: 0,
+    deltaReserved: 1,
+  },
+  release: { set: sql`reserved = l.reserved - v.quantity`, guard: sql`l.reserved >= v.quantity`, deltaOnHand: 0, deltaReserved: -1 },
+  commit: { set: sql`on_hand = l.on_hand - v.quantity, reserved = l.reserved - v.quantity`, guard: sql`l.reserved >= v.quantity and l.on_hand >= v.quantity`, deltaOnHand: -1, deltaReserved: -1 },
+} as const;
+
+/**
+ * Applies one reservation step to levels the caller has locked, in one statement: the guarded
+ * UPDATE of every level, a ledger row per level (`reference` = the reservation) with the level's
+ * new quantities, and `alsoWrite`: the reservation's own rows, each a statement that may read the
+ * changes as `v(sku, location_id, quantity)`. Each (sku, location) appears once in `changes`. A
+ * level the guard refuses is a broken invariant (the caller planned under the locks): it throws,
+ * and the transaction must roll back.
+ */
+async function applyStep(trx: Tx, step: keyof typeof STEPS, reservationId: string, changes: readonly LevelChange[], alsoWrite: readonly RawBuilder<unknown>[]): Promise<void> {
+  const { set, guard, deltaOnHand, deltaReserved } = STEPS[step];
+  // Ledger ids are made here, in the order given, so the ledger lists the changes in that order.
+  const { rows } = await sql<{ sku: string; locationId: string }>`
+    with v as (
+      select * from unnest(${changes.map((c) => c.sku)}::text[], ${changes.map((c) => c.locationId)}::text[],
+                           ${changes.map((c) => c.quantity)}::int[], ${changes.map(() => newId('mov'))}::text[])
+        as v(sku, location_id, quantity, movement_id)),
+    u as (
+      update inventory_level l set ${set}, updated_at = now()
+        from v where l.sku = v.sku and l.location_id = v.location_id and ${guard}
+        returning v.movement_id, l.sku, l.location_id, v.quantity, l.on_hand, l.reserved),
+    m as (
+      insert into inventory_movement (id, sku, location_id, kind, delta_on_hand, delta_reserved, on_hand_after, reserved_after, reference)
+        select movement_id, sku, location_id, ${step}, ${deltaOnHand} * quantity, ${deltaReserved} * quantity, on_hand, reserved, ${reservationId} from u)
+    ${sql.join(alsoWrite.map((w, i) => sql`, ${sql.id(`w${i}`)} as (${w})`), sql``)}
+    select sku, location_id from u`.execute(trx);
+  if (rows.length === changes.length) return;
+  const missed = changes.find((c) => !rows.some((r) => r.sku === c.sku && r.locationId === c.locationId))!;
+  throw invariantBroken(`${step} of ${missed.quantity} of ${missed.sku} at ${missed.locationId} missed a locked level`);
 }
 
 export async function reserve(trx: Tx, lines: readonly ReserveLine[], reference?: string | null): Promise<ReserveResult> {
@@ -124,18 +159,20 @@ export async function reserve(trx: Tx, lines: readonly ReserveLine[], reference?
   if (shortages.length) return { ok: false, shortages };
 
   const reservationId = newId('rsv');
-  await trx.insertInto('inventoryReservation').values({ id: reservationId, reference: reference ?? null, status: 'active' }).execute();
-  const movements: NewMovement[] = [];
-  const lineRows: { reservationId: string; sku: string; locationId: string; quantity: number }[] = [];
-  for (const { sku, allocations } of plan) {
-    for (const { locationId, quantity } of allocations.sort((a, b) => (a.locationId < b.locationId ? -1 : 1))) {
-      const row = await reserveAt(trx, sku, locationId, quantity);
-      lineRows.push({ reservationId, sku, locationId, quantity });
-      movements.push({ sku, locationId, kind: 'reserve', deltaOnHand: 0, deltaReserved: quantity, onHandAfter: row.onHand, reservedAfter: row.reserved, reference: reservationId });
-    }
-  }
-  await trx.insertInto('inventoryReservationLine').values(lineRows).execute();
-  await writeMovements(trx, movements);
+  const changes = plan.flatMap(({ sku, allocations }) =>
+    allocations.sort((a, b) => (a.locationId < b.locationId ? -1 : 1)).map(({ locationId, quantity }) => ({ sku, locationId, quantity })),
+  );
+  // The reservation and its lines are written in the same statement as the levels.
+  await applyStep(
+    trx,
+    'reserve',
+    reservationId,
+    changes,
+    [
+      sql`insert into inventory_reservation (id, reference, status) values (${reservationId}, ${reference ?? null}, 'active')`,
+      sql`insert into inventory_reservation_line (reservation_id, sku, location_id, quantity) select ${reservationId}, sku, location_id, quantity from v`,
+    ],
+  );
   return { ok: true, reservationId };
 }
 
@@ -167,27 +204,13 @@ async function lockActive(trx: Tx, reservationId: string) {
   return { lines, levels };
 }
 
-async function close(trx: Tx, reservationId: string, status: 'released' | 'committed', movements: NewMovement[]): Promise<void> {
-  await trx.updateTable('inventoryReservation').set({ status, updatedAt: sql<Date>`now()` }).where('id', '=', reservationId).execute();
-  await writeMovements(trx, movements);
-}
+/** Marks a locked active reservation `status`, in the statement that changes its levels. */
+const closeAs = (reservationId: string, status: 'released' | 'committed') =>
+  sql`update inventory_reservation set status = ${status}, updated_at = now() where id = ${reservationId}`;
 
 export async function release(trx: Tx, reservationId: string): Promise<void> {
   const { lines } = await lockActive(trx, reservationId);
-  const movements: NewMovement[] = [];
-  for (const { sku, locationId, quantity } of lines) {
-    const row = await trx
-      .updateTable('inventoryLevel')
-      .set((eb) => ({ reserved: eb('reserved', '-', quantity), updatedAt: sql<Date>`now()` }))
-      .where('sku', '=', sku)
-      .where('locationId', '=', locationId)
-      .where('reserved', '>=', quantity)
-      .returning(['onHand', 'reserved'])
-      .executeTakeFirst();
-    if (!row) throw invariantBroken(`releasing ${quantity} of ${sku} at ${locationId}: level holds less`);
-    movements.push({ sku, locationId, kind: 'release', deltaOnHand: 0, deltaReserved: -quantity, onHandAfter: row.onHand, reservedAfter: row.reserved, reference: reservationId });
-  }
-  await close(trx, reservationId, 'released', movements);
+  await applyStep(trx, 'release', reservationId, lines, [closeAs(reservationId, 'released')]);
 }
 
 export async function commit(trx: Tx, reservationId: string): Promise<void> {
@@ -200,30 +223,7 @@ export async function commit(trx: Tx, reservationId: string): Promise<void> {
       detail: `Backordered units have not arrived yet: ${short.map((l) => `${l.sku} (${l.quantity})`).join(', ')}`,
     });
   }
-  const movements: NewMovement[] = [];
-  for (const { sku, locationId, quantity } of lines) {
-    const row = await trx
-      .updateTable('inventoryLevel')
-      .set((eb) => ({ onHand: eb('onHand', '-', quantity), reserved: eb('reserved', '-', quantity), updatedAt: sql<Date>`now()` }))
-      .where('sku', '=', sku)
-      .where('locationId', '=', locationId)
-      .where('reserved', '>=', quantity)
-      .where('onHand', '>=', quantity)
-      .returning(['onHand', 'reserved'])
-      .executeTakeFirst();
-    if (!row) throw invariantBroken(`committing ${quantity} of ${sku} at ${locationId}: level holds less`);
-    movements.push({
-      sku,
-      locationId,
-      kind: 'commit',
-      deltaOnHand: -quantity,
-      deltaReserved: -quantity,
-      onHandAfter: row.onHand,
-      reservedAfter: row.reserved,
-      reference: reservationId,
-    });
-  }
-  await close(trx, reservationId, 'committed', movements);
+  await applyStep(trx, 'commit', reservationId, lines, [closeAs(reservationId, 'committed')]);
 }
 
 export async function getReservation(db: Kysely<Database>, reservationId: string): Promise<Reservation> {

@@ -67,7 +67,10 @@ export async function transition(
   options: { note?: string | null; set?: Updateable<OrdersTable>; event?: Record<string, unknown> } = {},
 ): Promise<OrderRow> {
   assertTransition(order.status, to);
+  // The history entry is written by the same statement (the row is locked: the update cannot miss).
+  const entry = { id: newId('ohs'), orderId: order.id, fromStatus: order.status, toStatus: to, actorType: actor.type, actorId: actor.id, note: options.note ?? null };
   const updated = await trx
+    .with('entry', (db) => db.insertInto('orderHistory').values(entry))
     .updateTable('orders')
     .set({ ...options.set, status: to, updatedAt: sql<Date>`now()` })
     .where('id', '=', order.id)
@@ -76,10 +79,6 @@ export async function transition(
     .executeTakeFirst();
   // The row is locked, so the status cannot have moved under us.
   if (!updated) throw new Error(`order ${order.id} changed while locked`);
-  await trx
-    .insertInto('orderHistory')
-    .values({ id: newId('ohs'), orderId: order.id, fromStatus: order.status, toStatus: to, actorType: actor.type, actorId: actor.id, note: options.note ?? null })
-    .execute();
   const name = EVENT_FOR[to];
   if (name && (to !== order.status || to === 'shipped' || to === 'partially_refunded')) {
     await publish(trx, name, eventPayload(updated, { from: order.status, to, actorType: actor.type, actorId: actor.id, ...options.event }));
@@ -150,11 +149,18 @@ export async function applyPayment(
   if (order.paymentStatus !== 'unpaid') return 'already_paid';
   if (input.currency !== order.currency || input.amount !== order.total) return 'amount_mismatch';
   if (order.reservationId) await deps.inventory.commit(trx, order.reservationId);
-  await trx
-    .insertInto('orderTransaction')
-    .values({ id: newId('otx'), orderId: order.id, kind: 'payment', provider: input.provider, reference: input.paymentId, amount: input.amount, currency: input.currency, note: null })
+  // The payment is recorded by the statement that reads the lines (they cannot change: the order is locked).
+  const lines = await trx
+    .with('payment', (db) =>
+      db
+        .insertInto('orderTransaction')
+        .values({ id: newId('otx'), orderId: order.id, kind: 'payment', provider: input.provider, reference: input.paymentId, amount: input.amount, currency: input.currency, note: null }),
+    )
+    .selectFrom('orderLine')
+    .selectAll()
+    .where('orderId', '=', order.id)
+    .orderBy('position')
     .execute();
-  const lines = await orderLines(trx, order.id);
   await deps.catalog.recordSales(
     trx,
     lines.map((l) => ({ productId: l.productId, quantity: l.quantity })),

@@ -1,8 +1,8 @@
 import { sql, type Selectable } from 'kysely';
 import type { Tx } from '../../platform/db/index.js';
-import { publish } from '../../platform/events/index.js';
+import { publishAll } from '../../platform/events/index.js';
 import { newId } from '../../platform/ids.js';
-import { queueMail } from '../../platform/mail.js';
+import { MAIL_REQUESTED, type MailMessage } from '../../platform/mail.js';
 import { formatMoney } from '../../platform/money.js';
 import { hashToken } from '../../platform/tokens.js';
 import type { OrderDeps } from './deps.js';
@@ -67,7 +67,10 @@ export async function writeOrder(
 ): Promise<{ order: OrderRow; lines: LineRow[]; history: Selectable<OrderHistoryTable>[] }> {
   // Inside the transaction: PGlite has one connection, and a read through the root handle would wait for this transaction.
   const ctx = await deps.catalog.priceContext(o.currency, trx);
+  const entry = { id: newId('ohs'), orderId: o.id, fromStatus: null, toStatus: 'pending_payment' as const, actorType: o.history.actorType, actorId: o.customerId, note: o.history.note };
+  // The first history entry goes in with the order, in one statement.
   const order = await trx
+    .with('firstEntry', (db) => db.insertInto('orderHistory').values(entry))
     .insertInto('orders')
     .values({
       id: o.id,
@@ -128,34 +131,34 @@ export async function writeOrder(
     .returningAll()
     .execute();
   lines.sort((a, b) => a.position - b.position);
-  const history = await trx
-    .insertInto('orderHistory')
-    .values({ id: newId('ohs'), orderId: o.id, fromStatus: null, toStatus: 'pending_payment', actorType: o.history.actorType, actorId: o.customerId, note: o.history.note })
-    .returningAll()
-    .execute();
-  await publish(
-    trx,
-    'order.placed',
-    eventPayload(order, {
-      email: order.email,
-      ...o.event,
-      lines: lines.map((l) => ({ lineId: l.id, productId: l.productId, sku: l.sku, quantity: l.quantity, unitPrice: l.unitPrice, listUnitPrice: l.listUnitPrice, total: l.total })),
-    }),
-  );
-  await confirmationMail(deps, trx, order, o.accessToken, o.paymentDueMinutes);
+  // The entry's created_at defaulted to now(), the transaction's start time, as the order's did.
+  const history: Selectable<OrderHistoryTable>[] = [{ ...entry, createdAt: order.createdAt }];
+  // `order.placed`, then the confirmation mail (the outbox order), in one statement.
+  await publishAll(trx, [
+    [
+      'order.placed',
+      eventPayload(order, {
+        email: order.email,
+        ...o.event,
+        lines: lines.map((l) => ({ lineId: l.id, productId: l.productId, sku: l.sku, quantity: l.quantity, unitPrice: l.unitPrice, listUnitPrice: l.listUnitPrice, total: l.total })),
+      }),
+    ],
+    [MAIL_REQUESTED, confirmationMail(deps, order, o.accessToken, o.paymentDueMinutes)],
+  ]);
   return { order, lines, history };
 }
 
-async function confirmationMail(deps: OrderDeps, trx: Tx, order: OrderRow, accessToken: string | null, dueMinutes: number): Promise<void> {
+/** The confirmation mail of a placed order, as `queueMail` would queue it. */
+function confirmationMail(deps: OrderDeps, order: OrderRow, accessToken: string | null, dueMinutes: number): MailMessage {
   const link = `${deps.config.publicUrl}/store/orders/${order.id}${accessToken ? `?token=${accessToken}` : ''}`;
   const total = formatMoney({ amount: order.total, currency: order.currency });
   const zh = order.locale.toLowerCase().startsWith('zh');
-  await queueMail(trx, {
+  return {
     to: order.email,
     subject: zh ? `订单 ${order.number} 已提交` : `Order ${order.number} received`,
     text: zh
       ? `您的订单 ${order.number} 已提交，应付 ${total}。请在 ${dueMinutes} 分钟内完成支付。\n订单详情：${link}\n`
       : `Thank you. Order ${order.number} is placed; ${total} is due within ${dueMinutes} minutes.\nYour order: ${link}\n`,
     template: 'order_confirmation',
-  });
+  };
 }

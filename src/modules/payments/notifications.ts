@@ -1,4 +1,4 @@
-import { publish } from '../../platform/events/index.js';
+import { outboxInsert, publish, type OutboxEvent } from '../../platform/events/index.js';
 import { withTransaction, type Tx } from '../../platform/db/index.js';
 import { newId } from '../../platform/ids.js';
 import { providerErrorReason, providerOf, type Ctx } from './deps.js';
@@ -64,39 +64,52 @@ export async function handleNotification(
 /**
  * Applies one gateway event in one transaction. The event row is inserted first with
  * `ON CONFLICT (provider, gateway_event_id) DO NOTHING`, so a replay — even twenty at once —
- * finds the first one's row and has no effect. Then the payment is locked and compared.
+ * finds the first one's row and has no effect. The same statement locks the payment it names,
+ * which is then compared.
  */
 export async function applyGatewayEvent(ctx: Ctx, provider: PaymentProvider, event: GatewayEvent): Promise<EventOutcome> {
   return withTransaction(ctx.db, async (trx) => {
-    const inserted = await trx
-      .insertInto('paymentNotification')
-      .values({
-        id: newId('pnt'),
-        provider: provider.id,
-        gatewayEventId: event.eventId,
-        paymentId: event.paymentId,
-        status: event.status,
-        amount: Number.isSafeInteger(event.amount) ? event.amount : null,
-        currency: event.currency,
-        verdict: 'ignored',
-        reason: 'received',
-        payload: JSON.stringify(event.raw ?? null),
-      })
-      .onConflict((oc) => oc.columns(['provider', 'gatewayEventId']).doNothing())
-      .returning('id')
+    const notificationId = newId('pnt');
+    // A row only when the event is new and its payment exists: only then is the payment locked.
+    const payment = await trx
+      .with('received', (db) =>
+        db
+          .insertInto('paymentNotification')
+          .values({
+            id: notificationId,
+            provider: provider.id,
+            gatewayEventId: event.eventId,
+            paymentId: event.paymentId,
+            status: event.status,
+            amount: Number.isSafeInteger(event.amount) ? event.amount : null,
+            currency: event.currency,
+            verdict: 'ignored',
+            reason: 'received',
+            payload: JSON.stringify(event.raw ?? null),
+          })
+          .onConflict((oc) => oc.columns(['provider', 'gatewayEventId']).doNothing())
+          .returning('id'),
+      )
+      .selectFrom(['received', 'payment'])
+      .selectAll('payment')
+      .where('payment.id', '=', event.paymentId)
+      .forUpdate('payment')
       .executeTakeFirst();
-    if (!inserted) return { verdict: 'duplicate', reason: 'event already received', notificationId: null };
+    if (!payment) {
+      const received = await trx.selectFrom('paymentNotification').select('id').where('id', '=', notificationId).executeTakeFirst();
+      if (!received) return { verdict: 'duplicate', reason: 'event already received', notificationId: null };
+    }
 
-    const { verdict, reason } = await judge(ctx, trx, provider, event);
-    await trx.updateTable('paymentNotification').set({ verdict, reason }).where('id', '=', inserted.id).execute();
-    return { verdict, reason, notificationId: inserted.id };
+    const { verdict, reason, recorded } = await judge(ctx, trx, provider, event, payment, notificationId);
+    if (!recorded) await trx.updateTable('paymentNotification').set({ verdict, reason }).where('id', '=', notificationId).execute();
+    return { verdict, reason, notificationId };
   });
 }
 
-type Judgement = { verdict: NotificationVerdict; reason: string | null };
+/** What the core made of an event; `recorded` when the verdict is already on the notification row. */
+type Judgement = { verdict: NotificationVerdict; reason: string | null; recorded?: boolean };
 
-async function judge(ctx: Ctx, trx: Tx, provider: PaymentProvider, event: GatewayEvent): Promise<Judgement> {
-  const payment = await trx.selectFrom('payment').selectAll().where('id', '=', event.paymentId).forUpdate().executeTakeFirst();
+async function judge(ctx: Ctx, trx: Tx, provider: PaymentProvider, event: GatewayEvent, payment: PaymentRow | undefined, notificationId: string): Promise<Judgement> {
   if (!payment || payment.provider !== provider.id) return { verdict: 'ignored', reason: `unknown ${provider.id} payment` };
   if (event.status === 'pending') return { verdict: 'ignored', reason: 'still pending at the gateway' };
 
@@ -105,7 +118,7 @@ async function judge(ctx: Ctx, trx: Tx, provider: PaymentProvider, event: Gatewa
     ctx.log.warn({ provider: provider.id, paymentId: payment.id, eventId: event.eventId, mismatch }, 'suspicious payment notification: order left untouched');
     return { verdict: 'suspicious', reason: mismatch };
   }
-  if (event.status === 'succeeded') return succeed(ctx, trx, provider, payment, event);
+  if (event.status === 'succeeded') return succeed(ctx, trx, provider, payment, event, notificationId);
   if (event.status === 'refunded') return refunded(ctx, trx, payment, event);
   return fail(trx, payment, event.status);
 }
@@ -118,22 +131,19 @@ function compare(provider: PaymentProvider, payment: PaymentRow, event: GatewayE
   return null;
 }
 
-async function succeed(ctx: Ctx, trx: Tx, provider: PaymentProvider, payment: PaymentRow, event: GatewayEvent): Promise<Judgement> {
+async function succeed(ctx: Ctx, trx: Tx, provider: PaymentProvider, payment: PaymentRow, event: GatewayEvent, notificationId: string): Promise<Judgement> {
   if (payment.status === 'succeeded') return { verdict: 'duplicate', reason: 'payment already succeeded' };
   // A failed or cancelled attempt the gateway later reports paid still took the money: record it.
   const now = new Date();
-  await trx
-    .updateTable('payment')
-    .set({
-      status: 'succeeded',
-      capturedAmount: event.amount,
-      gatewayReference: payment.gatewayReference ?? event.gatewayReference,
-      failureReason: null,
-      succeededAt: now,
-      updatedAt: now,
-    })
-    .where('id', '=', payment.id)
-    .execute();
+  const settled = {
+    status: 'succeeded' as const,
+    capturedAmount: event.amount,
+    gatewayReference: payment.gatewayReference ?? event.gatewayReference,
+    failureReason: null,
+    succeededAt: now,
+    updatedAt: now,
+  };
+  // The payment row is locked: it is written once, below, with what the order made of it.
   const outcome = await ctx.orders.applyPayment(trx, {
     orderId: payment.orderId,
     paymentId: payment.id,
@@ -142,20 +152,30 @@ async function succeed(ctx: Ctx, trx: Tx, provider: PaymentProvider, payment: Pa
     currency: event.currency,
   });
   const base = { paymentId: payment.id, orderId: payment.orderId, provider: provider.id, amount: event.amount, currency: event.currency };
-  await publish(trx, 'payment.succeeded', { ...base, outcome });
+  const events: OutboxEvent[] = [['payment.succeeded', { ...base, outcome }]];
+  let judgement: Judgement;
+  let set: typeof settled & { appliedToOrder?: boolean; refundDue?: boolean } = settled;
   if (outcome === 'paid') {
-    await trx.updateTable('payment').set({ appliedToOrder: true }).where('id', '=', payment.id).execute();
-    return { verdict: 'applied', reason: null };
-  }
-  if (outcome === 'already_paid' || outcome === 'order_cancelled') {
-    await trx.updateTable('payment').set({ refundDue: true }).where('id', '=', payment.id).execute();
-    const reason = outcome === 'already_paid' ? 'order was already paid' : 'order was cancelled';
-    await publish(trx, 'payment.refund_required', { ...base, reason: outcome });
+    set = { ...settled, appliedToOrder: true };
+    judgement = { verdict: 'applied', reason: null };
+  } else if (outcome === 'already_paid' || outcome === 'order_cancelled') {
+    set = { ...settled, refundDue: true };
+    events.push(['payment.refund_required', { ...base, reason: outcome }]);
     ctx.log.warn({ paymentId: payment.id, orderId: payment.orderId, outcome }, 'payment taken that the order does not count: refund required');
-    return { verdict: 'flagged_for_refund', reason };
+    judgement = { verdict: 'flagged_for_refund', reason: outcome === 'already_paid' ? 'order was already paid' : 'order was cancelled' };
+  } else {
+    ctx.log.warn({ paymentId: payment.id, orderId: payment.orderId, outcome }, 'payment does not match the order total: left for staff');
+    judgement = { verdict: 'suspicious', reason: 'order total differs from the payment' };
   }
-  ctx.log.warn({ paymentId: payment.id, orderId: payment.orderId, outcome }, 'payment does not match the order total: left for staff');
-  return { verdict: 'suspicious', reason: 'order total differs from the payment' };
+  // One statement settles the payment, records the verdict and publishes the events.
+  await trx
+    .with('events', (db) => outboxInsert(db, events))
+    .with('verdict', (db) => db.updateTable('paymentNotification').set({ verdict: judgement.verdict, reason: judgement.reason }).where('id', '=', notificationId))
+    .updateTable('payment')
+    .set(set)
+    .where('id', '=', payment.id)
+    .execute();
+  return { ...judgement, recorded: true };
 }
 
 /**

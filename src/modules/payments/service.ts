@@ -1,6 +1,6 @@
-import { sql } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { publish } from '../../platform/events/index.js';
-import { withTransaction, type Tx } from '../../platform/db/index.js';
+import { withTransaction, type Database, type Tx } from '../../platform/db/index.js';
 import { decodeCursor, toPage } from '../../platform/http/pagination.js';
 import { newId } from '../../platform/ids.js';
 import { providerOf, type Ctx, type PayableOrder, type Viewer } from './deps.js';
@@ -26,32 +26,42 @@ async function lockPending(trx: Tx, orderId: string, provider: string): Promise<
   return trx.selectFrom('payment').selectAll().where('orderId', '=', orderId).where('provider', '=', provider).where('status', '=', 'pending').forUpdate().executeTakeFirst();
 }
 
-/**
- * Phase one of starting a payment: reuse the pending attempt of this provider when it is for the
- * same amount, otherwise (cancelling a stale one) record a new pending attempt. The partial
- * unique index makes two concurrent starts meet on one row.
- */
-async function recordAttempt(trx: Tx, order: PayableOrder, provider: string, amount: number): Promise<{ row: PaymentRow; created: boolean }> {
-  const existing = await lockPending(trx, order.id, provider);
-  if (existing && Number(existing.amount) === amount && existing.currency === order.currency) return { row: existing, created: false };
-  if (existing) {
-    await trx
-      .updateTable('payment')
-      .set({ status: 'cancelled', failureReason: 'superseded: the amount due changed', updatedAt: new Date() })
-      .where('id', '=', existing.id)
-      .execute();
-  }
-  const inserted = await trx
+/** Inserts a pending attempt, unless (order, provider) already has one: the partial unique index decides. */
+function insertPending(db: Kysely<Database>, order: PayableOrder, provider: string, amount: number): Promise<PaymentRow | undefined> {
+  return db
     .insertInto('payment')
     .values({ id: newId('pay'), orderId: order.id, provider, status: 'pending', amount, currency: order.currency, gatewayReference: null, action: null, failureReason: null, succeededAt: null })
     .onConflict((oc) => oc.columns(['orderId', 'provider']).where('status', '=', sql.lit('pending')).doNothing())
     .returningAll()
     .executeTakeFirst();
-  if (inserted) return { row: inserted, created: true };
-  // Another request inserted it first and has committed (ON CONFLICT waited for it).
-  const winner = await lockPending(trx, order.id, provider);
-  if (!winner) throw paymentError('PAYMENT_ORDER_NOT_PAYABLE', { detail: 'A concurrent payment attempt changed the order; retry' });
-  return { row: winner, created: false };
+}
+
+/**
+ * Phase one of starting a payment: reuse the pending attempt of this provider when it is for the
+ * same amount, otherwise (cancelling a stale one) record a new pending attempt. The partial
+ * unique index makes two concurrent starts meet on one row.
+ */
+async function recordAttempt(db: Kysely<Database>, order: PayableOrder, provider: string, amount: number): Promise<{ row: PaymentRow; created: boolean }> {
+  // Most starts are an order's first: that is one statement, and needs no transaction.
+  const first = await insertPending(db, order, provider, amount);
+  if (first) return { row: first, created: true };
+  return withTransaction(db, async (trx) => {
+    const existing = await lockPending(trx, order.id, provider);
+    if (existing && Number(existing.amount) === amount && existing.currency === order.currency) return { row: existing, created: false };
+    if (existing) {
+      await trx
+        .updateTable('payment')
+        .set({ status: 'cancelled', failureReason: 'superseded: the amount due changed', updatedAt: new Date() })
+        .where('id', '=', existing.id)
+        .execute();
+    }
+    const inserted = await insertPending(trx, order, provider, amount);
+    if (inserted) return { row: inserted, created: true };
+    // Another request inserted it first and has committed (ON CONFLICT waited for it).
+    const winner = await lockPending(trx, order.id, provider);
+    if (!winner) throw paymentError('PAYMENT_ORDER_NOT_PAYABLE', { detail: 'A concurrent payment attempt changed the order; retry' });
+    return { row: winner, created: false };
+  });
 }
 
 /**
@@ -66,7 +76,7 @@ export async function createPayment(ctx: Ctx, orderId: string, viewer: Viewer, i
   if (order.status !== 'pending_payment' || due <= 0) {
     throw paymentError('PAYMENT_ORDER_NOT_PAYABLE', { detail: `Order ${order.number} is ${order.status} and has nothing to pay` });
   }
-  const { row, created } = await withTransaction(ctx.db, (trx) => recordAttempt(trx, order, provider.id, due));
+  const { row, created } = await recordAttempt(ctx.db, order, provider.id, due);
   if (row.action) return { payment: toPayment(row), action: row.action, created: false };
 
   let answer: Awaited<ReturnType<typeof provider.createPayment>>;

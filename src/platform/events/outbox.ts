@@ -1,5 +1,5 @@
-import type { Generated } from 'kysely';
-import type { Tx } from '../db/index.js';
+import type { Generated, QueryCreator } from 'kysely';
+import type { Database, Tx } from '../db/index.js';
 import { newId } from '../ids.js';
 
 /** Table `event_outbox`: every domain event, written in the transaction that caused it. */
@@ -38,17 +38,45 @@ export interface DomainEvent<P = unknown> {
   createdAt: Date;
 }
 
+/** An event to record: its name and payload. */
+export type OutboxEvent = readonly [name: string, payload: unknown];
+
 /**
  * Records an event in the transactional outbox: it is delivered after, and only if, `trx`
  * commits. Names are `<module>.<past-tense>` (`customer.registered`). Returns the event id.
  */
 export async function publish(trx: Tx, name: string, payload: unknown): Promise<string> {
-  const id = newId('evt');
-  await trx
-    .insertInto('eventOutbox')
-    .values({ id, name, payload: JSON.stringify(payload), processedAt: null, lockedUntil: null, lastError: null })
-    .execute();
-  return id;
+  const [id] = await publishAll(trx, [[name, payload]]);
+  return id!;
+}
+
+/**
+ * Records several events in the outbox with one statement, as that many `publish` calls in a
+ * row would: ids ascend in the order given, so subscribers see them in that order. Returns the
+ * event ids in the same order.
+ */
+export async function publishAll(trx: Tx, events: readonly OutboxEvent[]): Promise<string[]> {
+  if (events.length === 0) return [];
+  const rows = outboxRows(events);
+  await trx.insertInto('eventOutbox').values(rows).execute();
+  return rows.map((r) => r.id);
+}
+
+function outboxRows(events: readonly OutboxEvent[]) {
+  return events.map(([name, payload]) => ({ id: newId('evt'), name, payload: JSON.stringify(payload), processedAt: null, lockedUntil: null, lastError: null }));
+}
+
+/**
+ * The outbox insert of `events` (at least one), not yet run: for a module to record its events as
+ * part of one of its own statements in `trx`, a data-modifying CTE, instead of a statement of
+ * their own. Ids ascend in the order given, as with `publishAll`.
+ *
+ * @example
+ * await trx.with('events', (db) => outboxInsert(db, [['payment.succeeded', payload]])).updateTable('payment').set(…).execute();
+ */
+export function outboxInsert(db: QueryCreator<Database>, events: readonly OutboxEvent[]) {
+  if (events.length === 0) throw new Error('outboxInsert needs at least one event');
+  return db.insertInto('eventOutbox').values(outboxRows(events));
 }
 
 export const eventMigrations = {

@@ -70,33 +70,32 @@ export function createSandboxGateway(deps: SandboxGatewayDeps) {
       if (!Number.isSafeInteger(input.amount) || input.amount <= 0) throw new ProviderError('rejected', `amount must be a positive integer of minor units, got ${input.amount}`);
       if (!isCurrency(input.currency)) throw new ProviderError('rejected', `unknown currency ${input.currency}`);
       const at = now();
-      return withTransaction(db, async (trx) => {
-        const inserted = await trx
-          .insertInto('sandboxCharge')
-          .values({
-            id: newId('sch'),
-            merchantPaymentId: input.paymentId,
-            orderId: input.orderId,
-            orderNumber: input.orderNumber,
-            description: input.description,
-            amount: input.amount,
-            currency: input.currency,
-            status: 'pending',
-            returnUrl: input.returnUrl,
-            createdAt: at,
-            updatedAt: at,
-            settledAt: null,
-          })
-          .onConflict((oc) => oc.column('merchantPaymentId').doNothing())
-          .returningAll()
-          .executeTakeFirst();
-        if (inserted) return inserted;
-        const existing = await trx.selectFrom('sandboxCharge').selectAll().where('merchantPaymentId', '=', input.paymentId).executeTakeFirstOrThrow();
-        if (existing.amount !== input.amount || existing.currency !== input.currency) {
-          throw new ProviderError('rejected', `payment ${input.paymentId} already has a charge of ${existing.amount} ${existing.currency}`);
-        }
-        return existing;
-      });
+      // One statement, so no transaction: a charge already there has committed (ON CONFLICT waited for it).
+      const inserted = await db
+        .insertInto('sandboxCharge')
+        .values({
+          id: newId('sch'),
+          merchantPaymentId: input.paymentId,
+          orderId: input.orderId,
+          orderNumber: input.orderNumber,
+          description: input.description,
+          amount: input.amount,
+          currency: input.currency,
+          status: 'pending',
+          returnUrl: input.returnUrl,
+          createdAt: at,
+          updatedAt: at,
+          settledAt: null,
+        })
+        .onConflict((oc) => oc.column('merchantPaymentId').doNothing())
+        .returningAll()
+        .executeTakeFirst();
+      if (inserted) return inserted;
+      const existing = await db.selectFrom('sandboxCharge').selectAll().where('merchantPaymentId', '=', input.paymentId).executeTakeFirstOrThrow();
+      if (existing.amount !== input.amount || existing.currency !== input.currency) {
+        throw new ProviderError('rejected', `payment ${input.paymentId} already has a charge of ${existing.amount} ${existing.currency}`);
+      }
+      return existing;
     },
 
     /** The charge of a merchant payment, if any. */
@@ -109,16 +108,20 @@ export function createSandboxGateway(deps: SandboxGatewayDeps) {
      */
     async pay(paymentId: string, result: 'succeeded' | 'failed'): Promise<SandboxCharge> {
       return withTransaction(db, async (trx) => {
-        const charge = await lockCharge(trx, paymentId);
-        if (!charge) throw sandboxError('SANDBOX_CHARGE_NOT_FOUND', { detail: `No sandbox charge for payment ${paymentId}` });
-        if (charge.status !== 'pending') throw sandboxError('SANDBOX_CHARGE_FINAL', { detail: `The charge for payment ${paymentId} is already ${charge.status}` });
         const at = now();
+        // The guarded update locks and settles a pending charge at once; a concurrent Pay waits and finds it final.
         const updated = await trx
           .updateTable('sandboxCharge')
           .set({ status: result, updatedAt: at, settledAt: at })
-          .where('id', '=', charge.id)
+          .where('merchantPaymentId', '=', paymentId)
+          .where('status', '=', 'pending')
           .returningAll()
-          .executeTakeFirstOrThrow();
+          .executeTakeFirst();
+        if (!updated) {
+          const charge = await trx.selectFrom('sandboxCharge').select('status').where('merchantPaymentId', '=', paymentId).executeTakeFirst();
+          if (!charge) throw sandboxError('SANDBOX_CHARGE_NOT_FOUND', { detail: `No sandbox charge for payment ${paymentId}` });
+          throw sandboxError('SANDBOX_CHARGE_FINAL', { detail: `The charge for payment ${paymentId} is already ${charge.status}` });
+        }
         await notifier.enqueue(trx, paymentNotification(updated));
         return updated;
       });
