@@ -21,6 +21,8 @@ if (files.length === 0) {
   process.exit(1);
 }
 const concurrency = process.env.TEST_CONCURRENCY ?? '2';
-const args = ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec'];
+// --test-force-exit: a file whose tests have finished ends even if something still holds its event
+// loop open, so one leaked handle cannot stall the whole run.
+const args = ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-force-exit', '--test-reporter=spec'];
 const result = spawnSync(process.execPath, [...args, ...files], { stdio: 'inherit', env: { ...process.env, BAZAAR_TEST: '1' } });
 process.exit(result.status ?? 1);

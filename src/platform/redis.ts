@@ -110,7 +110,14 @@ export function createRedisLink(options: RedisLinkOptions) {
     // A failover turns a primary read-only: reconnect to find the writable one.
     reconnectOnError: (err) => err.message.startsWith('READONLY'),
   };
-  const client = new Redis(options.url.reveal(), { ...base, enableOfflineQueue: false });
+  // Commands in flight when the connection drops are not sent again after it returns: the caller
+  // has moved on to PostgreSQL by then, and a replayed write (a flash-sale pre-deduction, a rate
+  // counter) would count twice.
+  const client = new Redis(options.url.reveal(), { ...base, enableOfflineQueue: false, autoResendUnfulfilledCommands: false });
+  // ioredis keeps those commands aside until the reconnect, so their callers would wait out the
+  // command timeout; they fail as soon as the connection is lost instead.
+  client.on('reconnecting', () => failUnanswered(client));
+  client.on('end', () => failUnanswered(client));
   let subscriber: Redis | null = null;
   let state: 'connecting' | 'up' | 'down' = 'connecting';
   let lastError: string | undefined;
@@ -255,6 +262,17 @@ export function createRedisLink(options: RedisLinkOptions) {
       else client.disconnect();
     },
   };
+}
+
+/**
+ * Rejects the commands ioredis set aside when the connection closed (its `prevCommandQueue`),
+ * which would otherwise settle only on reconnect or at the command timeout.
+ */
+function failUnanswered(client: Redis): void {
+  const held = (client as unknown as { prevCommandQueue?: { shift(): { command?: { reject?: (err: Error) => void } } | undefined; length: number } | null }).prevCommandQueue;
+  if (!held) return;
+  const err = new Error('Connection to Redis lost before the command was answered');
+  for (let item = held.shift(); item; item = held.shift()) item.command?.reject?.(err);
 }
 
 export type RedisLink = ReturnType<typeof createRedisLink>;

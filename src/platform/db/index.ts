@@ -60,6 +60,10 @@ export async function createDb(options: DbOptions): Promise<Db> {
       max: options.poolSize ?? 10,
       idleTimeoutMillis: 30_000,
       connectionTimeoutMillis: 5_000,
+      // A server that vanishes without closing the connection (a partition, a dead host) is
+      // noticed by TCP keepalive instead of leaving queries waiting forever.
+      keepAlive: true,
+      keepAliveInitialDelayMillis: 10_000,
       ...(options.schema ? { options: `-c search_path=${options.schema}` } : {}),
     });
     // A client losing its server (restart, failover, cut network) must not crash the process.
@@ -69,7 +73,7 @@ export async function createDb(options: DbOptions): Promise<Db> {
     pool.on('connect', (client) => client.on('error', () => {}));
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), plugins, log });
     const url = options.url;
-    const newClient = () => new pg.default.Client({ connectionString: url, connectionTimeoutMillis: 5_000 });
+    const newClient = () => new pg.default.Client({ connectionString: url, connectionTimeoutMillis: 5_000, keepAlive: true, keepAliveInitialDelayMillis: 10_000 });
     return { db, engine: 'postgres', close: () => db.destroy(), listen: (channel, onPayload, onResync) => listenOnDedicatedClient(newClient, channel, onPayload, onResync) };
   }
   const [{ PGlite }, { createPGliteDialect }, { pg_trgm }] = await Promise.all([
