@@ -16,6 +16,7 @@ import { createGuards, type Authenticate } from './platform/http/auth.js';
 import { installMetrics } from './platform/http/metrics.js';
 import { frameworkError, installProblemHandlers } from './platform/http/problem.js';
 import { ProblemSchema } from './platform/http/schemas.js';
+import { shopRoutes } from './platform/http/shop-routes.js';
 import { systemRoutes } from './platform/http/system-routes.js';
 import { consoleRoutes } from './platform/http/console.js';
 import { createValidatorCompiler } from './platform/http/validation.js';
@@ -424,6 +425,7 @@ export async function createApp(options: AppOptions) {
       nats: config.events.nats ? () => dispatcher.status() : undefined,
     },
   });
+  await server.register(shopRoutes, { prefix: '/store', shop: config.shop });
   await server.register(customerStoreRoutes, { prefix: '/store', customers, guards });
   await server.register(customerAdminRoutes, { prefix: '/admin', customers, guards });
   await server.register(staffRoutes, { prefix: '/admin', staff, guards });

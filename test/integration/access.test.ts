@@ -38,6 +38,7 @@ const PUBLIC: Record<string, string> = {
   'GET /store/products': 'store browsing',
   'GET /store/products/{handle}': 'store browsing',
   'GET /store/collections/{handle}': 'store browsing',
+  'GET /store/shop': 'the shop’s locales and currencies, for storefronts',
   'GET /store/categories': 'store browsing',
   'GET /store/categories/{handle}': 'store browsing',
   'GET /store/search': 'store browsing',

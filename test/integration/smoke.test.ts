@@ -19,6 +19,20 @@ for (const engine of DATABASES) {
       assert.equal(ready.body.status, 'ready');
     });
 
+    test('GET /store/shop: the locales and currencies the shop serves, from its configuration', async () => {
+      const shop = await buildTestApp(engine, { BAZAAR_DEFAULT_LOCALE: 'en-GB', BAZAAR_LOCALES: 'en-GB,zh-CN,ja-JP', BAZAAR_DEFAULT_CURRENCY: 'GBP', BAZAAR_CURRENCIES: 'EUR,CNY', BAZAAR_TIME_ZONE: 'Europe/London' });
+      try {
+        const res = await client(shop.server).get('/store/shop');
+        assert.equal(res.status, 200);
+        assert.deepEqual(res.body, { defaultLocale: 'en-GB', locales: ['en-GB', 'zh-CN', 'ja-JP'], defaultCurrency: 'GBP', currencies: ['GBP', 'EUR', 'CNY'], timeZone: 'Europe/London' });
+        // What it lists is what the store accepts.
+        assert.equal((await client(shop.server).get('/store/categories?locale=ja-JP')).status, 200);
+        assertProblem(await client(shop.server).get('/store/categories?locale=fr-FR'), 400, 'CATALOG_UNKNOWN_LOCALE');
+      } finally {
+        await shop.close();
+      }
+    });
+
     test('authentication is checked before the body: no token and a bad body → 401', async () => {
       const http = client(app.server);
       assertProblem(await http.patch('/store/me', { nonsense: true }), 401, 'AUTH_REQUIRED');
