@@ -334,6 +334,7 @@ export const en = {
   'translations.hint': 'Text shown to shoppers in other locales; empty fields fall back to the details above.',
   'translations.localeInvalid': 'Enter a locale code such as en-US.',
   'translations.localeTaken': '{locale} is already listed.',
+  'translations.localeNotServed': 'The shop does not serve {locale}: use one of {locales}.',
   'translations.saved': 'Translations saved.',
   'translations.empty': 'No translations yet.',
   'translations.locale': 'Locale {locale}',

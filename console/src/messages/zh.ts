@@ -336,6 +336,7 @@ export const zh: Record<MessageKey, string> = {
   'translations.hint': '其他语言下向顾客展示的文字；留空的字段使用上方基本信息。',
   'translations.localeInvalid': '请输入语言代码，例如 en-US。',
   'translations.localeTaken': '{locale} 已在列表中。',
+  'translations.localeNotServed': '商店不支持 {locale}，可用：{locales}。',
   'translations.saved': '多语言内容已保存。',
   'translations.empty': '暂无翻译。',
   'translations.locale': '语言 {locale}',

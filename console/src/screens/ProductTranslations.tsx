@@ -1,4 +1,4 @@
-import { useState, type FormEvent } from 'react';
+import { useEffect, useState, type FormEvent } from 'react';
 import { api, ApiError } from '../api';
 import { useI18n } from '../i18n';
 import type { Product, Translation } from '../types';
@@ -47,6 +47,17 @@ export function ProductTranslations({ product: p, canWrite, notice, onSaved }: {
   const [draft, setDraft] = useState<LocaleDraft[] | null>(null);
   const [newLocale, setNewLocale] = useState('');
   const [localeProblem, setLocaleProblem] = useState<string | undefined>();
+  // The locales the shop serves (GET /store/shop), offered as suggestions; unknown until loaded.
+  const [served, setServed] = useState<string[] | null>(null);
+  useEffect(() => {
+    let live = true;
+    api<{ locales: string[]; defaultLocale: string }>('GET', '/store/shop')
+      .then((shop) => live && setServed(shop.locales.filter((l) => l !== shop.defaultLocale)))
+      .catch(() => live && setServed(null));
+    return () => {
+      live = false;
+    };
+  }, []);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const rows = draft ?? draftsOf(p);
@@ -57,6 +68,7 @@ export function ProductTranslations({ product: p, canWrite, notice, onSaved }: {
     const locale = canonicalLocale(newLocale);
     if (!LOCALE.test(locale) || locale.length > 35) return setLocaleProblem(t('translations.localeInvalid'));
     if (rows.some((r) => r.locale.toLowerCase() === locale.toLowerCase())) return setLocaleProblem(t('translations.localeTaken', { locale }));
+    if (served && !served.some((l) => l.toLowerCase() === locale.toLowerCase())) return setLocaleProblem(t('translations.localeNotServed', { locale, locales: served.join(', ') }));
     setLocaleProblem(undefined);
     setNewLocale('');
     setDraft([...rows, { locale, title: '', subtitle: '', description: '' }]);
@@ -134,6 +146,7 @@ export function ProductTranslations({ product: p, canWrite, notice, onSaved }: {
                 value={newLocale}
                 maxLength={35}
                 autoComplete="off"
+                list="served-locales"
                 hint={t('translations.newLocaleHint')}
                 error={localeProblem}
                 onChange={(e) => (setNewLocale(e.target.value), setLocaleProblem(undefined))}
@@ -148,6 +161,11 @@ export function ProductTranslations({ product: p, canWrite, notice, onSaved }: {
               <button type="button" className="secondary" onClick={add}>
                 {t('translations.add')}
               </button>
+              <datalist id="served-locales">
+                {(served ?? []).filter((l) => !rows.some((r) => r.locale === l)).map((l) => (
+                  <option key={l} value={l} />
+                ))}
+              </datalist>
             </div>
             {notice && <Notice>{notice}</Notice>}
             <button type="submit" disabled={busy}>
