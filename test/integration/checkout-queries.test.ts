@@ -14,9 +14,10 @@ import { ADDRESS } from '../helpers/shop.js';
  * press Pay, then the job that posts the signed notification to the shop's own webhook (claiming
  * the job, applying the payment, finishing the job).
  */
-// Checkout (16): begin, the key claimed, commit; the cart locked and priced 5 (as lockForCheckout,
-// promotions included); stock locked 2 and reserved 1; the store's stock display 1; the order with
-// its first history entry, its lines, its two events, the cart completed 4.
+// Checkout (13): begin, the key claimed, commit; the cart locked and priced 2 (as lockForCheckout:
+// the lock, then one read with offers, stock and promotions); stock locked 2 and reserved 1; the
+// store's stock display 1; the order with its first history entry, its lines, its two events, the
+// cart completed 4.
 // Start payment (4): the order read, the attempt inserted, the sandbox charge, the gateway's answer.
 // Pay (4): begin, the charge settled, the notification job queued, commit.
 // Notification (16): the job claimed and finished 2; begin, commit; the event recorded with its
@@ -24,7 +25,7 @@ import { ADDRESS } from '../helpers/shop.js';
 // the payment recorded with the lines read 1; the sale counted 2; the order paid with its history
 // 1 and its event 1; the payment settled with the verdict and its event 1.
 const CEILINGS = {
-  checkout: 16,
+  checkout: 13,
   startPayment: 4,
   pay: 4,
   notification: 16,

@@ -5,7 +5,7 @@ import { withTransaction } from '../../platform/db/index.js';
 import type { FieldProblem } from '../../platform/errors.js';
 import type { CartDeps } from './deps.js';
 import { cartError } from './errors.js';
-import { cartState, loadCartData, loadStock, priceCart, selectCartData, toCartData, type CartData, type CartRow, type CartStock, type MethodRule } from './pricing.js';
+import { cartState, priceCart, readCart, selectCartData, toCartRead, type CartDataRow, type CartRead, type CartReadOptions, type CartRow, type FullCartRead } from './pricing.js';
 import { quoteShipping } from './rules.js';
 import type { CartAddressInput, CreateCartBody, PricedCart, ShippingOption, UpdateCartBody } from './schemas.js';
 import type { CartAddress } from './tables.js';
@@ -125,29 +125,29 @@ export async function createCart(deps: CartDeps, body: CreateCartBody, customerI
   }
   const data = await withTransaction(deps.db, async (trx) => {
     const row = await trx.insertInto('cart').values(values).returningAll().executeTakeFirstOrThrow();
-    return lockedCartData(trx, await adopt(deps, trx, row, customerId));
+    return lockedCartData(deps, trx, (await adopt(deps, trx, row, customerId)).id);
   });
   return priceCart(deps, deps.db, data);
 }
 
 /**
- * The data of a cart this transaction has locked (or created): a statement of its own after the
- * lock, since a statement that waited for a row lock sees the other tables as they were before.
+ * A cart this transaction has locked (or created) with everything it is priced from, the
+ * discount engine's candidates included: a statement of its own after the lock, since a
+ * statement that waited for a row lock sees the other tables as they were before.
  */
-export async function lockedCartData(trx: Tx, cart: CartRow): Promise<CartData> {
-  return { cart, ...(await loadCartData(trx, cart.id, cart.shippingMethodId, cart.shippingAddress?.country ?? null)) };
+export async function lockedCartData(deps: CartDeps, trx: Tx, cartId: string, options: Omit<CartReadOptions, 'discounts'> = {}): Promise<FullCartRead> {
+  const read = await readCart(deps, trx, cartId, { ...options, discounts: true });
+  if (!read) throw cartError('CART_NOT_FOUND');
+  return read;
 }
 
 /**
- * The cart for a store request (adopting a guest cart for a signed-in customer) with what it is
- * priced from, and with `withMethods` the active shipping methods: one statement, unless the
- * cart is adopted.
+ * The cart for a store request (adopting a guest cart for a signed-in customer) with everything
+ * it is priced from, and with `withMethods` the active shipping methods instead of the discount
+ * engine's candidates: one statement, unless the cart is adopted.
  */
-async function visibleCart(deps: CartDeps, id: string, customerId: string | null, withMethods = false): Promise<CartData & { methods: MethodRule[] }> {
-  const read = async () => {
-    const row = await selectCartData(deps.db, withMethods).where('cart.id', '=', id).executeTakeFirst();
-    return row && { ...toCartData(row), methods: (row as { methods?: MethodRule[] }).methods ?? [] };
-  };
+async function visibleCart(deps: CartDeps, id: string, customerId: string | null, withMethods = false): Promise<FullCartRead> {
+  const read = () => readCart(deps, deps.db, id, withMethods ? { methods: true } : { discounts: true });
   const found = await read();
   if (!found || (found.cart.customerId !== null && found.cart.customerId !== customerId)) throw cartError('CART_NOT_FOUND');
   if (found.cart.customerId === null && customerId !== null && found.cart.status === 'active') {
@@ -167,12 +167,9 @@ export async function viewCart(deps: CartDeps, id: string, customerId: string | 
 
 /**
  * What a change leaves: the cart as written, with its lines, shipping method and tax rates, and
- * the catalog offers and stock of every line's SKU when the change had to read them.
+ * the catalog offers, stock and discount candidates it read under the lock.
  */
-export interface Changed {
-  data: CartData;
-  stock?: CartStock;
-}
+export type Changed = CartRead;
 
 type LineWrite =
   | InsertQueryBuilder<Database, 'cartItem', { id: string }>
@@ -191,8 +188,8 @@ export async function touchCart(trx: Tx, cartId: string, write?: LineWrite): Pro
 /**
  * Runs a change on an active cart the caller may use, in one transaction holding the cart's
  * lock (so a cart's writes are serialised). The change bumps `updated_at` and returns the cart
- * as it wrote it, which is priced after the commit without reading it again (only the catalog
- * offers and stock, when the change did not read them). Throws CART_NOT_FOUND, CART_NOT_ACTIVE.
+ * as it wrote it with what it read under the lock, which is priced after the commit without
+ * reading anything again. Throws CART_NOT_FOUND, CART_NOT_ACTIVE.
  */
 export async function changeCart(deps: CartDeps, id: string, customerId: string | null, change: (trx: Tx, cart: CartRow) => Promise<Changed>): Promise<PricedCart> {
   const changed = await withTransaction(deps.db, async (trx) => {
@@ -200,7 +197,7 @@ export async function changeCart(deps: CartDeps, id: string, customerId: string 
     if (row.status !== 'active') throw cartError('CART_NOT_ACTIVE', { detail: `The cart is ${row.status}` });
     return change(trx, row);
   });
-  return priceCart(deps, deps.db, changed.data, changed.stock);
+  return priceCart(deps, deps.db, changed);
 }
 
 function toAddress(input: CartAddressInput): CartAddress {
@@ -237,44 +234,64 @@ export async function resolveSavedAddresses(deps: CartDeps, customerId: string |
   return out;
 }
 
+/** The columns a details update sets: only the fields the body has (null clears). */
+function detailChanges(body: UpdateCartBody) {
+  return {
+    ...(body.email !== undefined ? { email: body.email === null ? null : body.email.trim().toLowerCase() } : {}),
+    ...(body.shippingAddress !== undefined ? { shippingAddress: jsonOrNull(body.shippingAddress && toAddress(body.shippingAddress)) } : {}),
+    ...(body.billingAddress !== undefined ? { billingAddress: jsonOrNull(body.billingAddress && toAddress(body.billingAddress)) } : {}),
+    updatedAt: now,
+  };
+}
+
 /**
- * Sets email, addresses and the shipping method (null clears each). A method must exist
- * (CART_SHIPPING_METHOD_NOT_FOUND) and apply to the cart with its new address
- * (CART_SHIPPING_METHOD_UNAVAILABLE).
+ * Sets email, addresses and the shipping method (null clears each), in one transaction holding
+ * the cart's lock. A method must exist (CART_SHIPPING_METHOD_NOT_FOUND) and apply to the cart
+ * with its new address (CART_SHIPPING_METHOD_UNAVAILABLE); both are checked on the cart as
+ * written, and the transaction rolls back when they fail. Throws CART_NOT_FOUND, CART_NOT_ACTIVE.
  */
-export async function updateDetails(deps: CartDeps, trx: Tx, cart: CartRow, body: UpdateCartBody): Promise<Changed> {
-  const shippingAddress = body.shippingAddress === undefined ? cart.shippingAddress : body.shippingAddress && toAddress(body.shippingAddress);
-  const country = shippingAddress?.country ?? null;
-  // Read with the method and the country the cart will have, so the answer is priced from them.
-  const methodId = body.shippingMethodId === undefined ? cart.shippingMethodId : body.shippingMethodId;
-  const { lines, method, rates } = await loadCartData(trx, cart.id, methodId, country);
-  let stock: CartStock | undefined;
-  if (body.shippingMethodId) {
-    if (!method) {
-      throw cartError('CART_SHIPPING_METHOD_NOT_FOUND', { detail: `No shipping method ${body.shippingMethodId}`, fields: [{ field: '/shippingMethodId', message: 'unknown' }] });
+export async function updateCart(deps: CartDeps, id: string, customerId: string | null, body: UpdateCartBody): Promise<PricedCart> {
+  const read = await withTransaction(deps.db, async (trx) => {
+    // An unknown method id is written as null (no foreign-key error) and reported below.
+    const method = body.shippingMethodId;
+    const write = () =>
+      trx
+        .updateTable('cart')
+        .set({
+          ...detailChanges(body),
+          ...(method !== undefined ? { shippingMethodId: method === null ? null : (eb) => eb.selectFrom('shippingMethod').select('id').where('id', '=', method) } : {}),
+        })
+        .where('id', '=', id);
+    // The update takes the cart's lock itself when the cart is active and the caller's own (or a
+    // guest cart for a guest): the usual case costs no separate lock statement. Anything else
+    // (unknown, not active, another's, a guest cart to adopt) goes through `openCart`.
+    const written = await write().where('status', '=', 'active').where('customerId', 'is not distinct from', customerId).returning('id').executeTakeFirst();
+    if (!written) {
+      const cart = await openCart(deps, trx, id, customerId);
+      if (cart.status !== 'active') throw cartError('CART_NOT_ACTIVE', { detail: `The cart is ${cart.status}` });
+      await write().execute();
     }
-    stock = await loadStock(deps, trx, cart, lines.map((l) => l.sku));
-    const state = cartState(lines, stock);
-    if (quoteShipping(method, { currency: cart.currency, country, subtotal: state.subtotal, weightGrams: state.weightGrams }) === null) {
-      throw cartError('CART_SHIPPING_METHOD_UNAVAILABLE', {
-        detail: `${method.name} does not apply to this cart (${[cart.currency, country ?? 'no shipping address', `${state.weightGrams} g`].join(', ')})`,
-        fields: [{ field: '/shippingMethodId', message: 'does not apply to this cart' }],
-      });
-    }
+    const data = await lockedCartData(deps, trx, id);
+    if (method) checkShippingMethod(data, method);
+    return data;
+  });
+  return priceCart(deps, deps.db, read);
+}
+
+/** Throws unless the cart's chosen method is `methodId` and applies to the cart as it is. */
+function checkShippingMethod(data: FullCartRead, methodId: string): void {
+  const { cart, method, lines, stock } = data;
+  if (!method || method.id !== methodId) {
+    throw cartError('CART_SHIPPING_METHOD_NOT_FOUND', { detail: `No shipping method ${methodId}`, fields: [{ field: '/shippingMethodId', message: 'unknown' }] });
   }
-  const row = await trx
-    .updateTable('cart')
-    .set({
-      ...(body.email !== undefined ? { email: body.email === null ? null : body.email.trim().toLowerCase() } : {}),
-      ...(body.shippingAddress !== undefined ? { shippingAddress: jsonOrNull(shippingAddress) } : {}),
-      ...(body.billingAddress !== undefined ? { billingAddress: jsonOrNull(body.billingAddress && toAddress(body.billingAddress)) } : {}),
-      ...(body.shippingMethodId !== undefined ? { shippingMethodId: body.shippingMethodId } : {}),
-      updatedAt: now,
-    })
-    .where('id', '=', cart.id)
-    .returningAll()
-    .executeTakeFirstOrThrow();
-  return { data: { cart: row, lines, method, rates }, stock };
+  const country = cart.shippingAddress?.country ?? null;
+  const state = cartState(lines, stock);
+  if (quoteShipping(method, { currency: cart.currency, country, subtotal: state.subtotal, weightGrams: state.weightGrams }) === null) {
+    throw cartError('CART_SHIPPING_METHOD_UNAVAILABLE', {
+      detail: `${method.name} does not apply to this cart (${[cart.currency, country ?? 'no shipping address', `${state.weightGrams} g`].join(', ')})`,
+      fields: [{ field: '/shippingMethodId', message: 'does not apply to this cart' }],
+    });
+  }
 }
 
 /**
@@ -286,23 +303,23 @@ export async function addCode(deps: CartDeps, trx: Tx, cart: CartRow, code: stri
   if (!deps.validateCode) throw cartError('CART_COUPONS_UNAVAILABLE');
   const stored = await deps.validateCode(trx, code, { customerId: cart.customerId, currency: cart.currency, codes: cart.codes });
   const codes = cart.codes.includes(stored) ? cart.codes : [...cart.codes, stored];
-  const row = await trx.updateTable('cart').set({ codes, updatedAt: now }).where('id', '=', cart.id).returningAll().executeTakeFirstOrThrow();
-  return { data: await lockedCartData(trx, row) };
+  await trx.updateTable('cart').set({ codes, updatedAt: now }).where('id', '=', cart.id).execute();
+  return lockedCartData(deps, trx, cart.id);
 }
 
 /** Removes a coupon code (compared case-insensitively). Throws 404 CART_COUPON_NOT_IN_CART. */
-export async function removeCode(trx: Tx, cart: CartRow, code: string): Promise<Changed> {
+export async function removeCode(deps: CartDeps, trx: Tx, cart: CartRow, code: string): Promise<Changed> {
   const wanted = code.trim().toUpperCase();
   if (!cart.codes.some((c) => c.toUpperCase() === wanted)) throw cartError('CART_COUPON_NOT_IN_CART', { detail: `The cart does not hold ${wanted}` });
   const codes = cart.codes.filter((c) => c.toUpperCase() !== wanted);
-  const row = await trx.updateTable('cart').set({ codes, updatedAt: now }).where('id', '=', cart.id).returningAll().executeTakeFirstOrThrow();
-  return { data: await lockedCartData(trx, row) };
+  await trx.updateTable('cart').set({ codes, updatedAt: now }).where('id', '=', cart.id).execute();
+  return lockedCartData(deps, trx, cart.id);
 }
 
 /** The methods that apply to the cart now (its currency, shipping country and weight), with their amount. */
 export async function shippingOptions(deps: CartDeps, id: string, customerId: string | null): Promise<ShippingOption[]> {
-  const { cart, lines, methods } = await visibleCart(deps, id, customerId, true);
-  const state = cartState(lines, await loadStock(deps, deps.db, cart, lines.map((l) => l.sku)));
+  const { cart, lines, stock, methods } = await visibleCart(deps, id, customerId, true);
+  const state = cartState(lines, stock);
   const ctx = { currency: cart.currency, country: cart.shippingAddress?.country ?? null, subtotal: state.subtotal, weightGrams: state.weightGrams };
   return methods.flatMap((m) => {
     const amount = quoteShipping(m, ctx);
@@ -312,16 +329,16 @@ export async function shippingOptions(deps: CartDeps, id: string, customerId: st
 
 /** The customer's active cart, priced. Throws CART_NOT_FOUND when they have none. */
 export async function activeCartOf(deps: CartDeps, customerId: string): Promise<PricedCart> {
-  const row = await selectCartData(deps.db, false).where('cart.customerId', '=', customerId).where('cart.status', '=', 'active').executeTakeFirst();
+  const row = await selectCartData(deps, deps.db, { discounts: true }).where('cart.customerId', '=', customerId).where('cart.status', '=', 'active').executeTakeFirst();
   if (!row) throw cartError('CART_NOT_FOUND', { detail: 'You have no active cart' });
-  return priceCart(deps, deps.db, toCartData(row));
+  return priceCart(deps, deps.db, toCartRead(deps, row as CartDataRow));
 }
 
 /** Any cart by id, priced (no access check: for modules, not for store requests). */
 export async function getCart(deps: CartDeps, db: CartDeps['db'], id: string): Promise<PricedCart> {
-  const row = await selectCartData(db, false).where('cart.id', '=', id).executeTakeFirst();
-  if (!row) throw cartError('CART_NOT_FOUND');
-  return priceCart(deps, db, toCartData(row));
+  const read = await readCart(deps, db, id, { discounts: true });
+  if (!read) throw cartError('CART_NOT_FOUND');
+  return priceCart(deps, db, read);
 }
 
 /** Locks the cart row and prices it inside `trx`. Throws CART_NOT_FOUND, CART_NOT_ACTIVE. */
@@ -329,7 +346,7 @@ export async function lockForCheckout(deps: CartDeps, trx: Tx, id: string): Prom
   const cart = await trx.selectFrom('cart').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
   if (!cart) throw cartError('CART_NOT_FOUND');
   if (cart.status !== 'active') throw cartError('CART_NOT_ACTIVE', { detail: `The cart is ${cart.status}` });
-  return priceCart(deps, trx, await lockedCartData(trx, cart));
+  return priceCart(deps, trx, await lockedCartData(deps, trx, cart.id));
 }
 
 /** Marks an active cart completed by `orderId`. Throws CART_NOT_FOUND, CART_NOT_ACTIVE. */

@@ -47,9 +47,10 @@ export type { CartAddress, CartStatus } from './tables.js';
 
 /**
  * Carts, shipping methods and tax rates. A cart keeps SKUs and quantities only: every read
- * prices it from the catalog (`catalog.lookupSkus`), checks stock (`inventory.availability`),
- * applies the chosen shipping method, the tax rate of its shipping address and the discount
- * engine, and adds up with `computeTotals`.
+ * prices it from the catalog (`catalog.skuOffersJson`), checks stock (inventory's
+ * `inventory_sku_availability` view), applies the chosen shipping method, the tax rate of its
+ * shipping address and the discount engine, and adds up with `computeTotals`; all of it is read
+ * with the cart in one statement.
  *
  * Store access: a guest cart is usable by whoever holds its id (128 random bits); a signed-in
  * customer touching an active guest cart adopts it, folding their previous active cart into it;
@@ -98,7 +99,7 @@ export function createCartModule(deps: CartDeps) {
     async update(cartId: string, customerId: string | null, body: UpdateCartBody): Promise<PricedCart> {
       // Saved addresses are read before the cart's transaction opens (another module's handle).
       const resolved = await carts.resolveSavedAddresses(deps, customerId, body);
-      return carts.changeCart(deps, cartId, customerId, (trx, cart) => carts.updateDetails(deps, trx, cart, resolved));
+      return carts.updateCart(deps, cartId, customerId, resolved);
     },
 
     /**
@@ -115,7 +116,7 @@ export function createCartModule(deps: CartDeps) {
 
     /** Removes a line. Throws 404 CART_NOT_FOUND, CART_ITEM_NOT_FOUND, 409 CART_NOT_ACTIVE. */
     removeItem: (cartId: string, customerId: string | null, itemId: string): Promise<PricedCart> =>
-      carts.changeCart(deps, cartId, customerId, (trx, cart) => items.removeItem(trx, cart, itemId)),
+      carts.changeCart(deps, cartId, customerId, (trx, cart) => items.removeItem(deps, trx, cart, itemId)),
 
     /**
      * Enters a coupon code (checked by the promotions module's `validateCode`, whose 4xx pass
@@ -127,7 +128,7 @@ export function createCartModule(deps: CartDeps) {
 
     /** Removes a coupon code. Throws 404 CART_NOT_FOUND, CART_COUPON_NOT_IN_CART, 409 CART_NOT_ACTIVE. */
     removeCode: (cartId: string, customerId: string | null, code: string): Promise<PricedCart> =>
-      carts.changeCart(deps, cartId, customerId, (trx, cart) => carts.removeCode(trx, cart, code)),
+      carts.changeCart(deps, cartId, customerId, (trx, cart) => carts.removeCode(deps, trx, cart, code)),
 
     /** Shipping methods that apply to the cart now, with their amount for it. Throws 404 CART_NOT_FOUND. */
     shippingOptions: (cartId: string, customerId: string | null) => carts.shippingOptions(deps, cartId, customerId),

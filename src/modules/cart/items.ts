@@ -6,7 +6,7 @@ import type { Availability } from '../inventory/index.js';
 import { lockedCartData, touchCart, type Changed } from './carts.js';
 import type { CartDeps } from './deps.js';
 import { cartError } from './errors.js';
-import { byId, loadStock, type CartLine, type CartRow } from './pricing.js';
+import { byId, type CartLine, type CartRow } from './pricing.js';
 
 const now = sql<Date>`now()`;
 
@@ -60,8 +60,8 @@ const snapshot = (offer: SkuOffer) => ({
  * every SKU of the cart at once, so the answer is priced from them.
  */
 export async function addItem(deps: CartDeps, trx: Tx, cart: CartRow, input: { sku: string; quantity: number }): Promise<Changed> {
-  const data = await lockedCartData(trx, cart);
-  const stock = await loadStock(deps, trx, cart, [...data.lines.map((l) => l.sku), input.sku]);
+  const data = await lockedCartData(deps, trx, cart.id, { sku: input.sku });
+  const { stock } = data;
   const offer = sellableOffer(stock.offers.get(input.sku), cart, input.sku, '/sku');
   const existing = data.lines.find((l) => l.sku === input.sku);
   const quantity = (existing?.quantity ?? 0) + input.quantity;
@@ -81,7 +81,7 @@ export async function addItem(deps: CartDeps, trx: Tx, cart: CartRow, input: { s
     row = await touchCart(trx, cart.id, trx.insertInto('cartItem').values({ ...line, cartId: cart.id }).returning('id'));
     lines = [...data.lines, line].sort(byId);
   }
-  return { data: { ...data, cart: row, lines }, stock };
+  return { ...data, cart: row, lines };
 }
 
 /**
@@ -89,26 +89,24 @@ export async function addItem(deps: CartDeps, trx: Tx, cart: CartRow, input: { s
  * always works. Throws CART_ITEM_NOT_FOUND, CART_QUANTITY_LIMIT.
  */
 export async function setItemQuantity(deps: CartDeps, trx: Tx, cart: CartRow, itemId: string, quantity: number): Promise<Changed> {
-  const data = await lockedCartData(trx, cart);
+  const data = await lockedCartData(deps, trx, cart.id);
   const item = data.lines.find((l) => l.id === itemId);
   if (!item) throw cartError('CART_ITEM_NOT_FOUND');
   checkQuantityLimit(deps, item.sku, quantity, 0);
   let offer: SkuOffer | null = null;
-  let stock;
   if (quantity > item.quantity) {
-    stock = await loadStock(deps, trx, cart, data.lines.map((l) => l.sku));
-    offer = sellableOffer(stock.offers.get(item.sku), cart, item.sku, '/quantity');
-    checkStock(stock.levels.get(item.sku), item.sku, quantity);
+    offer = sellableOffer(data.stock.offers.get(item.sku), cart, item.sku, '/quantity');
+    checkStock(data.stock.levels.get(item.sku), item.sku, quantity);
   }
   const changes = { quantity, ...(offer ? snapshot(offer) : {}) };
   const row = await touchCart(trx, cart.id, trx.updateTable('cartItem').set({ ...changes, updatedAt: now }).where('id', '=', item.id).returning('id'));
-  return { data: { ...data, cart: row, lines: data.lines.map((l) => (l.id === item.id ? { ...l, ...changes } : l)) }, stock };
+  return { ...data, cart: row, lines: data.lines.map((l) => (l.id === item.id ? { ...l, ...changes } : l)) };
 }
 
 /** Removes a line. Throws CART_ITEM_NOT_FOUND. */
-export async function removeItem(trx: Tx, cart: CartRow, itemId: string): Promise<Changed> {
-  const data = await lockedCartData(trx, cart);
+export async function removeItem(deps: CartDeps, trx: Tx, cart: CartRow, itemId: string): Promise<Changed> {
+  const data = await lockedCartData(deps, trx, cart.id);
   if (!data.lines.some((l) => l.id === itemId)) throw cartError('CART_ITEM_NOT_FOUND');
   const row = await touchCart(trx, cart.id, trx.deleteFrom('cartItem').where('id', '=', itemId).where('cartId', '=', cart.id).returning('id'));
-  return { data: { ...data, cart: row, lines: data.lines.filter((l) => l.id !== itemId) } };
+  return { ...data, cart: row, lines: data.lines.filter((l) => l.id !== itemId) };
 }

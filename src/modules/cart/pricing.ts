@@ -1,6 +1,6 @@
 import { sql, type Expression, type Kysely, type RawBuilder, type Selectable } from 'kysely';
 import type { Database } from '../../platform/db/index.js';
-import type { SkuOffer } from '../catalog/index.js';
+import type { SkuOffer, SkuOffersJson } from '../catalog/index.js';
 import type { Availability } from '../inventory/index.js';
 import { noDiscounts, type CartDeps, type DiscountResult } from './deps.js';
 import { matchTaxRate, quoteShipping, type ShippingRule } from './rules.js';
@@ -37,6 +37,18 @@ export interface CartStock {
   levels: Map<string, Availability>;
 }
 
+/**
+ * A cart with what it is priced from: `stock` covers every line's SKU when given (else pricing
+ * reads it), and `discounts` is the discount engine's preloaded value when it was read with it.
+ */
+export interface CartRead extends CartData {
+  stock?: CartStock;
+  discounts?: unknown;
+}
+
+/** A cart as `selectCartData` reads it: its stock is always there, `methods` empty unless asked for. */
+export type FullCartRead = CartRead & { stock: CartStock; methods: MethodRule[] };
+
 /** A cart line joined with what the catalog and the stock say about it now. */
 export interface LineState {
   item: CartLine;
@@ -55,9 +67,10 @@ export interface CartState {
   weightGrams: number;
 }
 
-// The reads below put a cart's lines, its chosen shipping method and its tax rates into one
-// statement as json columns (SQL round trips are what a cart request costs). The keys are
-// spelled out in camelCase: the CamelCasePlugin leaves keys inside json values alone.
+// The reads below put a cart's lines, its chosen shipping method, its tax rates, and the offers,
+// stock and promotions it is priced from into one statement as json columns (SQL round trips are
+// what a cart request costs). The keys are spelled out in camelCase: the CamelCasePlugin leaves
+// keys inside json values alone.
 
 type Sql<T> = RawBuilder<T> | Expression<T>;
 
@@ -87,32 +100,71 @@ function ratesJson(country: Sql<string | null> | string | null): RawBuilder<TaxR
     from tax_rate t where t.country = ${country})`;
 }
 
+/** The stock levels of `skus` as a json array, from inventory's `inventory_sku_availability` view (its public SQL contract). */
+function levelsJson(skus: Sql<string[]>): RawBuilder<(Availability & { sku: string })[]> {
+  return sql<(Availability & { sku: string })[]>`(select coalesce(json_agg(json_build_object('sku', a.sku, 'onHand', a.on_hand, 'reserved', a.reserved,
+      'available', a.available, 'allowBackorder', a.allow_backorder, 'lowStockThreshold', a.low_stock_threshold)), '[]'::json)
+    from inventory_sku_availability a where a.sku = any(${skus}))`;
+}
+
+/** What `selectCartData` reads besides the cart and what it is priced from. */
+export interface CartReadOptions {
+  /** Every active shipping method (display order), as `methods`. */
+  methods?: boolean;
+  /** The discount engine's candidates, when it can preload them. */
+  discounts?: boolean;
+  /** One more SKU to read the offer and stock of (a SKU being added). */
+  sku?: string;
+}
+
 /**
- * Cart rows with their lines, chosen shipping method and tax rates, in one unlocked statement;
- * with `withMethods`, also every active shipping method (display order). Add the `where`.
+ * Cart rows with everything they are priced from, in one statement: the lines, the chosen
+ * shipping method, the tax rates, the catalog offers and stock of the lines' SKUs (and
+ * `options.sku`), and with the options the active methods and the discount engine's candidates.
+ * Unlocked; add the `where`. For a cart this transaction has locked, run it after the lock (a
+ * statement that waited for a row lock sees the other tables as they were when it started).
  */
-export function selectCartData(db: Kysely<Database>, withMethods: boolean) {
+export function selectCartData(deps: CartDeps, db: Kysely<Database>, options: CartReadOptions = {}) {
+  const lineSkus = sql<string[]>`array(select i.sku from cart_item i where i.cart_id = cart.id)`;
+  const skus = options.sku === undefined ? lineSkus : sql<string[]>`array_append(${lineSkus}, ${options.sku}::text)`;
+  const preload = options.discounts ? deps.discounts?.preload : undefined;
   return db
     .selectFrom('cart')
     .selectAll('cart')
-    .select([linesJson(sql<string>`cart.id`).as('lines'), methodJson(sql<string | null>`cart.shipping_method_id`).as('method'), ratesJson(sql<string | null>`cart.shipping_address ->> 'country'`).as('rates')])
-    .$if(withMethods, (qb) => qb.select(activeMethodsJson.as('methods')));
+    .select([
+      linesJson(sql<string>`cart.id`).as('lines'),
+      methodJson(sql<string | null>`cart.shipping_method_id`).as('method'),
+      ratesJson(sql<string | null>`cart.shipping_address ->> 'country'`).as('rates'),
+      deps.catalog.skuOffersJson(skus, sql<string>`cart.currency`, sql<string>`cart.locale`).as('offers'),
+      levelsJson(skus).as('levels'),
+    ])
+    .$if(options.methods === true, (qb) => qb.select(activeMethodsJson.as('methods')))
+    .$if(preload !== undefined, (qb) => qb.select(preload!({ customerId: sql<string | null>`cart.customer_id`, codes: sql<string[]>`cart.codes` }).as('discounts')));
 }
 
-/** Splits a row of `selectCartData` into the cart row and its data. */
-export function toCartData<R extends CartRow & { lines: CartLine[]; method: MethodRule | null; rates: TaxRateRule[] }>(row: R): CartData {
-  const { lines, method, rates, methods: _methods, ...cart } = row as R & { methods?: unknown };
-  return { cart: cart as CartRow, lines, method, rates };
+export type CartDataRow = CartRow & { lines: CartLine[]; method: MethodRule | null; rates: TaxRateRule[]; offers: SkuOffersJson; levels: (Availability & { sku: string })[]; methods?: MethodRule[]; discounts?: unknown };
+
+/**
+ * Splits a row of `selectCartData` into the cart row and what it is priced from. Offers are read
+ * only when there are SKUs, as `loadStock` does (a cart in a currency the shop stopped selling
+ * still reads while it is empty).
+ */
+export function toCartRead(deps: CartDeps, row: CartDataRow, withSku = false): FullCartRead {
+  const { lines, method, rates, offers, levels, methods, discounts, ...cart } = row;
+  const stock: CartStock = {
+    offers: lines.length === 0 && !withSku ? new Map() : deps.catalog.readSkuOffers(offers, cart.currency),
+    levels: new Map(levels.map(({ sku, ...level }) => [sku, level])),
+  };
+  return { cart, lines, method, rates, stock, discounts, methods: methods ?? [] };
 }
 
 /**
- * The lines of a cart, the shipping method `methodId` and the tax rates of `country`, in one
- * statement. For a cart already locked: its lines must be read by a statement that starts after
- * the lock is granted (a statement waiting for a row lock keeps its snapshot for everything else).
+ * The cart `cartId` with everything it is priced from (`selectCartData`), or undefined. For a
+ * cart locked by this transaction, this is the statement after the lock.
  */
-export async function loadCartData(db: Kysely<Database>, cartId: string, methodId: string | null, country: string | null): Promise<Omit<CartData, 'cart'>> {
-  const { rows } = await sql<Omit<CartData, 'cart'>>`select ${linesJson(cartId)} as lines, ${methodJson(methodId)} as method, ${ratesJson(country)} as rates`.execute(db);
-  return rows[0]!;
+export async function readCart(deps: CartDeps, db: Kysely<Database>, cartId: string, options: CartReadOptions = {}): Promise<FullCartRead | undefined> {
+  const row = await selectCartData(deps, db, options).where('cart.id', '=', cartId).executeTakeFirst();
+  return row && toCartRead(deps, row as CartDataRow, options.sku !== undefined);
 }
 
 /** Orders lines as `order by id` does (line ids are prefixed ULIDs: code-unit order is collation order). */
@@ -176,7 +228,8 @@ function chosenShipping(data: CartData, state: CartState): { id: string; name: s
 }
 
 /** Asks the discount engine about the lines that can be bought (the others get no discount). */
-function evaluateDiscounts(deps: CartDeps, db: Kysely<Database>, cart: CartRow, buyable: LineState[], shipping: { id: string; amount: number } | null): Promise<DiscountResult> {
+function evaluateDiscounts(deps: CartDeps, db: Kysely<Database>, read: CartRead, buyable: LineState[], shipping: { id: string; amount: number } | null): Promise<DiscountResult> {
+  const { cart } = read;
   const lines = buyable.map(({ item, offer, unitPrice }) => ({
     id: item.id,
     sku: item.sku,
@@ -197,22 +250,22 @@ function evaluateDiscounts(deps: CartDeps, db: Kysely<Database>, cart: CartRow, 
     subtotal: lines.reduce((s, l) => s + l.subtotal, 0),
     shipping: shipping ? { methodId: shipping.id, amount: shipping.amount } : null,
   };
-  return (deps.discounts ?? noDiscounts).evaluate(input, db);
+  return (deps.discounts ?? noDiscounts).evaluate(input, db, read.discounts);
 }
 
 /**
- * Prices a cart: catalog prices and stock (`stock` when the caller has them for every line's SKU,
- * else read now), the chosen shipping method (while it applies), the tax rate matching the
- * shipping address, the discount engine, then `computeTotals`. Reads only through `db`, so it can
- * run inside a checkout transaction.
+ * Prices a cart: catalog prices and stock (`data.stock` when read with the cart, else read now),
+ * the chosen shipping method (while it applies), the tax rate matching the shipping address, the
+ * discount engine (given its preloaded candidates when they were read with the cart), then
+ * `computeTotals`. Reads only through `db`, so it can run inside a checkout transaction.
  */
-export async function priceCart(deps: CartDeps, db: Kysely<Database>, data: CartData, stock?: CartStock): Promise<PricedCart> {
+export async function priceCart(deps: CartDeps, db: Kysely<Database>, data: CartRead): Promise<PricedCart> {
   const { cart } = data;
-  const state = cartState(data.lines, stock ?? (await loadStock(deps, db, cart, data.lines.map((l) => l.sku))));
+  const state = cartState(data.lines, data.stock ?? (await loadStock(deps, db, cart, data.lines.map((l) => l.sku))));
   const shipping = chosenShipping(data, state);
   const rate = matchTaxRate(data.rates, cart.shippingAddress);
   const buyable = state.lines.filter((l) => l.reason === null);
-  const discounts = await evaluateDiscounts(deps, db, cart, buyable, shipping);
+  const discounts = await evaluateDiscounts(deps, db, data, buyable, shipping);
   const byLine = new Map(discounts.lines.map((d) => [d.lineId, d]));
   const buyableIds = new Set(buyable.map((l) => l.item.id));
 

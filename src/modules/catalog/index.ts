@@ -7,10 +7,10 @@ import { getStoreProduct, listStoreProducts, priceContext } from './store-produc
 import { seedDemoCatalog } from './demo.js';
 import { runImport, type ImportProgress } from './import.js';
 import { IMPORT_JOB, type ImportFormat } from './import-rows.js';
-import { lookupSkus } from './sku-offers.js';
+import { lookupSkus, readSkuOffers, skuOffersJson, type SkuOffer, type SkuOffersJson } from './sku-offers.js';
 import { contentItems, productCards } from './cards.js';
 import { listCategoriesAdmin } from './categories.js';
-import { sql, type Kysely } from 'kysely';
+import { sql, type Expression, type Kysely, type RawBuilder } from 'kysely';
 import type { Database } from '../../platform/db/index.js';
 
 export { IMPORT_JOB } from './import-rows.js';
@@ -25,7 +25,7 @@ export { watchStoreStock } from './stock-display.js';
 export { catalogError } from './errors.js';
 export type { CatalogDeps } from './deps.js';
 export type { PriceContext } from './pricing.js';
-export type { SkuOffer } from './sku-offers.js';
+export type { SkuOffer, SkuOffersJson } from './sku-offers.js';
 export type { ContentItemRow, ProductCard } from './cards.js';
 
 /**
@@ -71,6 +71,22 @@ export function createCatalogModule(deps: CatalogDeps) {
      * transaction as `db` to read inside it. Throws 400 CATALOG_UNKNOWN_CURRENCY.
      */
     lookupSkus: (db: Kysely<Database>, skus: readonly string[], currency: string, locale: string) => lookupSkus(deps, db, skus, currency, locale),
+    /**
+     * What `lookupSkus` reads, as one SQL expression (a json scalar subquery) another module puts
+     * in its own statement; its arguments may be SQL over that module's tables. Read the value
+     * with `readSkuOffers`.
+     *
+     * @example
+     * const row = await db.selectFrom('cart').select(catalog.skuOffersJson(sql`array['TEE-M']`, sql`cart.currency`, sql`cart.locale`).as('offers'))…
+     * catalog.readSkuOffers(row.offers, row.currency).get('TEE-M')?.unitPrice // 9900
+     */
+    skuOffersJson: (skus: Expression<readonly string[]> | RawBuilder<readonly string[]>, currency: Expression<string> | RawBuilder<string>, locale: Expression<string> | RawBuilder<string>) =>
+      skuOffersJson(deps, skus, currency, locale),
+    /**
+     * The offers in a value of `skuOffersJson`, priced in `currency` exactly as `lookupSkus` prices
+     * them. Throws 400 CATALOG_UNKNOWN_CURRENCY.
+     */
+    readSkuOffers: (value: SkuOffersJson, currency: string): Map<string, SkuOffer> => readSkuOffers(deps, value, currency),
     /**
      * Published products most like this one by content: sharing more of its categories first,
      * then the same brand, then best sellers. For recommendations when behaviour is thin.

@@ -11,15 +11,19 @@ import { resolvePrice, sqlConversionFactor, type PriceContext } from './pricing.
 import type { ProductSort, StoreProductCard, StoreProductDetail, StoreProductQuery } from './schemas-products.js';
 import type { ProductImage, ProductTranslation } from './tables.js';
 
+/** Throws 400 CATALOG_UNKNOWN_CURRENCY unless the shop sells in `currency`. */
+export function checkCurrency(deps: Pick<CatalogDeps, 'shop'>, currency: string): void {
+  if (isCurrency(currency) && deps.shop.currencies.includes(currency)) return;
+  throw catalogError('CATALOG_UNKNOWN_CURRENCY', {
+    detail: `The store sells in ${deps.shop.currencies.join(', ')}`,
+    fields: [{ field: 'querystring:/currency', message: `${currency} is not offered` }],
+  });
+}
+
 /** Resolves the currency of a store request: one the shop sells in, else 400. */
 export async function priceContext(deps: CatalogDeps, requested: string | undefined): Promise<PriceContext> {
   const currency = requested ?? deps.shop.defaultCurrency;
-  if (!isCurrency(currency) || !deps.shop.currencies.includes(currency)) {
-    throw catalogError('CATALOG_UNKNOWN_CURRENCY', {
-      detail: `The store sells in ${deps.shop.currencies.join(', ')}`,
-      fields: [{ field: 'querystring:/currency', message: `${currency} is not offered` }],
-    });
-  }
+  checkCurrency(deps, currency);
   const base = deps.shop.defaultCurrency;
   return { currency, base, rate: currency === base ? null : await getRate(deps.db, base, currency) };
 }

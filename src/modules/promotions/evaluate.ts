@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import { sql, type Expression, type Kysely, type RawBuilder } from 'kysely';
 import type { Database } from '../../platform/db/index.js';
 import type { DiscountEngine, DiscountInput } from '../cart/index.js';
 import type { PromotionDeps } from './deps.js';
@@ -36,6 +36,33 @@ export interface CandidateRow {
 /** Codes are compared upper-case, trimmed. */
 export const normalizeCode = (code: string) => code.trim().toUpperCase();
 
+type Sql<T> = Expression<T> | RawBuilder<T>;
+
+/**
+ * The candidate rows for `codes` (upper-case, as stored) and `customerId`, possibly repeated
+ * (one per matched code): see `loadCandidates`.
+ */
+function candidateRows(codes: Sql<readonly string[]>, customerId: Sql<string | null> | string | null, now: Date): RawBuilder<CandidateRow> {
+  return sql<CandidateRow>`
+    select p.id, p.name, p.kind, p.code, p.priority, p.stacking, p.conditions, p.actions, p.usage_limit, p.per_customer_limit,
+      p.used_count, p.active, p.starts_at, p.ends_at, p.campaign_id,
+      c.budget, c.spent, c.currency as campaign_currency, c.starts_at as campaign_starts_at, c.ends_at as campaign_ends_at, c.active as campaign_active,
+      pc.code as generated_code, pc.customer_id as code_customer_id, pc.used_count as code_used_count,
+      (select count(*)::int from promotion_redemption r where r.promotion_id = p.id and r.customer_id = ${customerId} and r.status = 'reserved') as customer_uses
+    from promotion p
+    left join promotion_campaign c on c.id = p.campaign_id
+    left join promotion_code pc on pc.promotion_id = p.id and pc.code = any(${codes})
+    where p.deleted_at is null
+      and ((p.kind = 'automatic' and p.active and (p.starts_at is null or p.starts_at <= ${now}) and (p.ends_at is null or p.ends_at > ${now}))
+        or p.code = any(${codes}) or pc.code is not null)`;
+}
+
+/** Each promotion once (a promotion matched by two codes comes back twice). */
+function distinctRows(rows: CandidateRow[]): CandidateRow[] {
+  const seen = new Set<string>();
+  return rows.filter((r) => (seen.has(r.id) ? false : (seen.add(r.id), true)));
+}
+
 /**
  * The promotions that may touch a cart, in ONE statement: live automatic promotions in their
  * window, and every promotion one of `codes` names (shared or generated code, whatever its
@@ -44,21 +71,42 @@ export const normalizeCode = (code: string) => code.trim().toUpperCase();
  */
 export async function loadCandidates(db: Kysely<Database>, codes: readonly string[], customerId: string | null, now: Date): Promise<CandidateRow[]> {
   const list = [...new Set(codes.map(normalizeCode))];
-  const { rows } = await sql<CandidateRow>`
-    select p.id, p.name, p.kind, p.code, p.priority, p.stacking, p.conditions, p.actions, p.usage_limit, p.per_customer_limit,
-      p.used_count, p.active, p.starts_at, p.ends_at, p.campaign_id,
-      c.budget, c.spent, c.currency as campaign_currency, c.starts_at as campaign_starts_at, c.ends_at as campaign_ends_at, c.active as campaign_active,
-      pc.code as generated_code, pc.customer_id as code_customer_id, pc.used_count as code_used_count,
-      (select count(*)::int from promotion_redemption r where r.promotion_id = p.id and r.customer_id = ${customerId} and r.status = 'reserved') as customer_uses
-    from promotion p
-    left join promotion_campaign c on c.id = p.campaign_id
-    left join promotion_code pc on pc.promotion_id = p.id and pc.code = any(${list}::text[])
-    where p.deleted_at is null
-      and ((p.kind = 'automatic' and p.active and (p.starts_at is null or p.starts_at <= ${now}) and (p.ends_at is null or p.ends_at > ${now}))
-        or p.code = any(${list}::text[]) or pc.code is not null)
-    order by p.priority desc, p.id`.execute(db);
-  const seen = new Set<string>();
-  return rows.filter((r) => (seen.has(r.id) ? false : (seen.add(r.id), true)));
+  const { rows } = await sql<CandidateRow>`${candidateRows(sql<string[]>`${list}::text[]`, customerId, now)} order by p.priority desc, p.id`.execute(db);
+  return distinctRows(rows);
+}
+
+/** The value of `preloadCandidates`: the time it was read for, and the rows with snake_case keys. */
+interface PreloadedCandidates {
+  now: string;
+  rows: Record<string, unknown>[];
+}
+
+/**
+ * `loadCandidates` as one json scalar subquery over SQL for the cart's codes (stored upper-case
+ * by `validateCode`, so they are compared as they are) and customer id, read at the time the
+ * engine's clock gives now; `readPreloaded` turns its value into what `loadCandidates` returns.
+ */
+export function preloadCandidates(deps: PromotionDeps, cart: { customerId: Expression<string | null>; codes: Expression<string[]> }): RawBuilder<PreloadedCandidates> {
+  const now = deps.now?.() ?? new Date();
+  return sql<PreloadedCandidates>`(select json_build_object('now', ${now.toISOString()}::text,
+      'rows', coalesce(json_agg(c order by c.priority desc, c.id), '[]'::json))
+    from (${candidateRows(cart.codes, cart.customerId, now)}) c)`;
+}
+
+const camel = (key: string) => key.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+const DATES = new Set(['startsAt', 'endsAt', 'campaignStartsAt', 'campaignEndsAt']);
+
+/** The rows and time of a `preloadCandidates` value, typed as `loadCandidates` returns them. */
+function readPreloaded(value: PreloadedCandidates): { rows: CandidateRow[]; now: Date } {
+  const rows = value.rows.map((raw) => {
+    // Only the top-level keys are columns (conditions and actions keep their own); json has no dates.
+    const entries = Object.entries(raw).map(([k, v]) => {
+      const key = camel(k);
+      return [key, DATES.has(key) && v !== null ? new Date(v as string) : v];
+    });
+    return Object.fromEntries(entries) as unknown as CandidateRow;
+  });
+  return { rows: distinctRows(rows), now: new Date(value.now) };
 }
 
 export type CouponProblemCode =
@@ -121,10 +169,15 @@ export function toEnginePromotion(row: CandidateRow, customerId: string | null, 
 
 const EMPTY: EngineResult = { lines: [], shippingDiscount: 0, applied: [], considered: [] };
 
-/** Loads the candidates for `input` through `db` and evaluates them (at most two statements). */
-export async function evaluateCart(deps: PromotionDeps, db: Kysely<Database>, input: DiscountInput, now: Date = deps.now?.() ?? new Date()): Promise<EngineResult> {
+/**
+ * Loads the candidates for `input` through `db` (unless `preloaded` holds them, read for this cart
+ * at the time it carries) and evaluates them (at most two statements).
+ */
+export async function evaluateCart(deps: PromotionDeps, db: Kysely<Database>, input: DiscountInput, at?: Date, preloaded?: PreloadedCandidates): Promise<EngineResult> {
   if (input.lines.length === 0) return EMPTY;
-  const rows = await loadCandidates(db, input.codes, input.customerId, now);
+  const loaded = preloaded ? readPreloaded(preloaded) : null;
+  const now = loaded?.now ?? at ?? deps.now?.() ?? new Date();
+  const rows = loaded?.rows ?? (await loadCandidates(db, input.codes, input.customerId, now));
   if (rows.length === 0) return EMPTY;
   const needsHistory = input.customerId !== null && deps.hasPlacedOrder && rows.some((r) => r.conditions.some((c) => c.type === 'first_order'));
   const firstOrder = needsHistory ? !(await deps.hasPlacedOrder!(db, input.customerId!)) : null;
@@ -135,9 +188,10 @@ export async function evaluateCart(deps: PromotionDeps, db: Kysely<Database>, in
 /** The cart's `DiscountEngine` slot, filled by this module. */
 export function createDiscountEngine(deps: PromotionDeps): DiscountEngine {
   return {
-    async evaluate(input, db) {
-      const { lines, shippingDiscount, applied } = await evaluateCart(deps, db, input);
+    async evaluate(input, db, preloaded) {
+      const { lines, shippingDiscount, applied } = await evaluateCart(deps, db, input, undefined, preloaded as PreloadedCandidates | undefined);
       return { lines, shippingDiscount, applied };
     },
+    preload: (cart) => preloadCandidates(deps, cart),
   };
 }
