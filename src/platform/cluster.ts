@@ -57,11 +57,14 @@ export async function runClusterPrimary(options: ClusterOptions): Promise<void> 
     return;
   }
 
+  // glibc gives each thread that allocates its own malloc arena; argon2 and the other libuv pool
+  // work would leave eight per core holding freed memory. Two keep each child's RSS near its use.
+  const arenas = process.env.MALLOC_ARENA_MAX ?? '2';
   const crashes = new Map<string, number>();
   const spawn = (kind: 'api' | 'worker', slot: number) => {
     const key = `${kind}:${slot}`;
     const started = Date.now();
-    const child: Worker = cluster.fork({ [KIND_VARIABLE]: kind, BAZAAR_PROCESS_SLOT: String(slot) });
+    const child: Worker = cluster.fork({ [KIND_VARIABLE]: kind, BAZAAR_PROCESS_SLOT: String(slot), MALLOC_ARENA_MAX: arenas });
     log.info({ kind, slot, pid: child.process.pid }, 'process started');
     child.on('exit', (code, signal) => {
       if (stopping) return;
