@@ -69,12 +69,14 @@ export const flashSaleStoreRoutes: FastifyPluginAsyncTypebox<Options> = async (a
   app.post(
     '/flash-sales/:id/orders',
     {
-      onRequest: guards.customer,
+      // The crowd that arrives after the last unit is turned away before anything else is done
+      // for it, its session lookup included: that a sale is sold out is public (GET /flash-sales).
+      onRequest: [async (request) => flashSales.refuseIfSoldOut((request.params as { id: string }).id), guards.customer],
       schema: {
         tags,
         summary: 'Buy in a flash sale',
         description:
-          'Places an order in `pending_payment` at the sale price, due within FLASH_SALE_PAYMENT_TIMEOUT_MINUTES. 409 FLASH_SALE_SOLD_OUT, FLASH_SALE_LIMIT_REACHED or FLASH_SALE_NOT_ACTIVE; 429 FLASH_SALE_RATE_LIMITED with Retry-After.',
+          'Places an order in `pending_payment` at the sale price, due within FLASH_SALE_PAYMENT_TIMEOUT_MINUTES. 409 FLASH_SALE_SOLD_OUT, FLASH_SALE_LIMIT_REACHED or FLASH_SALE_NOT_ACTIVE; 429 FLASH_SALE_RATE_LIMITED with Retry-After. Once the serving process has seen the sale sold out, every attempt gets 409 FLASH_SALE_SOLD_OUT at once, before authentication.',
         security: bearer,
         params: IdParams,
         body: PurchaseBody,
