@@ -11,7 +11,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import pg from 'pg';
-import { postJson, startServer, type Server } from './lib.js';
+import { createLiveSale, postJson, startServer, type Server } from './lib.js';
 
 const ATTEMPTS = Number(process.env.BENCH_ATTEMPTS ?? 10_000);
 const CUSTOMERS = Number(process.env.BENCH_CUSTOMERS ?? 2_000);
@@ -49,20 +49,6 @@ async function registerCustomers(base: string): Promise<string[]> {
   );
   process.stderr.write('\n');
   return tokens;
-}
-
-async function createLiveSale(base: string, token: string, sku: string): Promise<string> {
-  const sale = await postJson(
-    `${base}/admin/flash-sales`,
-    { sku, price: 100, quantity: UNITS, startsAt: new Date(Date.now() - 1000).toISOString(), endsAt: new Date(Date.now() + 3_600_000).toISOString(), perCustomerLimit: 1 },
-    token,
-  );
-  for (let i = 0; i < 100; i++) {
-    const list = (await (await fetch(`${base}/store/flash-sales`)).json()) as { items: { id: string; status: string }[] };
-    if (list.items.some((x) => x.id === sale.id && x.status === 'live')) return sale.id as string;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error('the sale did not start');
 }
 
 async function load(servers: Server[], saleId: string, tokens: string[]) {
@@ -137,7 +123,7 @@ try {
   ] as const) {
     if (processes === 2) second = await startServer('postgres', 3991, { ...env, DATABASE_URL: first.databaseUrl! });
     const servers = processes === 2 ? [first, second!] : [first];
-    const saleId = await createLiveSale(first.url, token, sku);
+    const saleId = await createLiveSale(first.url, token, sku, UNITS);
     // Warm-up: connections and JIT, on a request that is refused before any counter moves.
     await Promise.all(servers.map((s) => fetch(`${s.url}/store/flash-sales/fls_warmup/orders`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${tokens[0]}` }, body: '{"quantity":1}' })));
     const result = await load(servers, saleId, tokens);

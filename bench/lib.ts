@@ -137,3 +137,21 @@ export async function postJson(url: string, body: unknown, token?: string): Prom
   if (!res.ok) throw new Error(`${url} → ${res.status} ${await res.text()}`);
   return res.json();
 }
+
+/**
+ * A flash sale of `units` units of `sku` at 1.00, one per customer, live for an hour: created
+ * through the admin API and returned once the store lists it live.
+ */
+export async function createLiveSale(base: string, token: string, sku: string, units: number): Promise<string> {
+  const sale = await postJson(
+    `${base}/admin/flash-sales`,
+    { sku, price: 100, quantity: units, startsAt: new Date(Date.now() - 1000).toISOString(), endsAt: new Date(Date.now() + 3_600_000).toISOString(), perCustomerLimit: 1 },
+    token,
+  );
+  for (let i = 0; i < 100; i++) {
+    const list = (await (await fetch(`${base}/store/flash-sales`)).json()) as { items: { id: string; status: string }[] };
+    if (list.items.some((x) => x.id === sale.id && x.status === 'live')) return sale.id as string;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error('the flash sale did not start');
+}

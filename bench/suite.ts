@@ -28,7 +28,7 @@ import os from 'node:os';
 import autocannon from 'autocannon';
 import pg from 'pg';
 import { catalogRows, importCatalog, PER_PRODUCT, seedTaxonomy } from './catalog-data.js';
-import { postJson, startServer, type Server } from './lib.js';
+import { createLiveSale, postJson, startServer, type Server } from './lib.js';
 import { load, percentile, round, Stats, STEPS, type Step } from './shopper.js';
 
 const VARIANTS = Number(process.env.BENCH_VARIANTS ?? 100_000);
@@ -278,20 +278,6 @@ async function measureScenario(server: Server, s: Scenario, ctx: Context): Promi
   return { scenario: s.name, rps: Math.round(r.requests.average), p50: r.latency.p50, p99: r.latency.p99, errors: r.non2xx + r.errors, apiPeakMb };
 }
 
-async function createSale(base: string, token: string, sku: string): Promise<string> {
-  const sale = await postJson(
-    `${base}/admin/flash-sales`,
-    { sku, price: 100, quantity: UNITS, startsAt: new Date(Date.now() - 1000).toISOString(), endsAt: new Date(Date.now() + 3_600_000).toISOString(), perCustomerLimit: 1 },
-    token,
-  );
-  for (let i = 0; i < 100; i++) {
-    const list = (await (await fetch(`${base}/store/flash-sales`)).json()) as { items: { id: string; status: string }[] };
-    if (list.items.some((x) => x.id === sale.id && x.status === 'live')) return sale.id as string;
-    await sleep(200);
-  }
-  throw new Error('the flash sale did not start');
-}
-
 async function newCarts(base: string, n: number): Promise<string[]> {
   const carts: string[] = [];
   for (let i = 0; i < n; i++) carts.push((await postJson(`${base}/store/carts`, { currency: 'CNY' })).id as string);
@@ -303,7 +289,7 @@ async function context(server: Server, saleSku: string, carts: number): Promise<
   const customerTokens = await withClient(dbUrl(RUN_DB), async (c) => (await c.query<{ token: string }>('select token from bench_suite_token')).rows.map((r) => r.token));
   const me = await fetch(`${server.url}/store/me`, { headers: { authorization: `Bearer ${customerTokens[0]}` } });
   if (me.status !== 200) throw new Error(`the stored customer sessions no longer work (${me.status}): run again with BENCH_FRESH=1`);
-  return { staffToken: token, customerTokens, carts: await newCarts(server.url, carts), saleId: await createSale(server.url, token, saleSku) };
+  return { staffToken: token, customerTokens, carts: await newCarts(server.url, carts), saleId: await createLiveSale(server.url, token, saleSku, UNITS) };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -165,3 +165,15 @@ export async function waitForReady(cluster: RunningCluster, apiProcesses: number
     await new Promise((r) => setTimeout(r, 200));
   }
 }
+
+/** A JSON call to a running service with a 15 s limit: status and body (parsed when JSON); throws on a network error. */
+export async function jsonCall(base: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: any }> {
+  const res = await fetch(`${base}${path}`, {
+    method,
+    headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
+    body: body === undefined ? undefined : JSON.stringify(body),
+    signal: AbortSignal.timeout(15_000),
+  });
+  const text = await res.text();
+  return { status: res.status, body: text && /json/.test(res.headers.get('content-type') ?? '') ? JSON.parse(text) : text };
+}

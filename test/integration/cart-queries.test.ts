@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import pg from 'pg';
+import { statementCeilings } from '../helpers/statements.js';
 import { withTransaction } from '../../src/platform/db/index.js';
 import { signInActors } from '../helpers/actors.js';
 import { buildTestApp, DATABASES, type TestApp } from '../helpers/app.js';
@@ -43,43 +43,16 @@ if (DATABASES.includes('postgres')) {
     let app: TestApp;
     let http: ReturnType<typeof client>;
     let token: string;
-    const statements: string[] = [];
-    let counting = false;
-    const proto = pg.Client.prototype as unknown as { query: (...args: unknown[]) => unknown };
-    const original = proto.query;
-
-    /** Runs `fn` and returns its value with the statements sent meanwhile. */
-    async function counted<T>(fn: () => Promise<T>): Promise<{ value: T; sql: string[] }> {
-      statements.length = 0;
-      counting = true;
-      try {
-        const value = await fn();
-        return { value, sql: [...statements] };
-      } finally {
-        counting = false;
-      }
-    }
-
-    const seen: Record<string, number> = {};
+    const sql = statementCeilings(CEILINGS);
     /** Runs one request, checks its status and that it stayed within its ceiling. */
     async function request(name: keyof typeof CEILINGS, fn: () => Promise<Call>, status = 200): Promise<any> {
-      const { value: res, sql } = await counted(fn);
+      const res = await sql.step(name, fn);
       assert.equal(res.status, status, JSON.stringify(res.body));
-      seen[name] = Math.max(seen[name] ?? 0, sql.length);
-      // PRINT_SQL=1 lists each request's statements, to look for round trips to save.
-      if (process.env.PRINT_SQL) console.log(`-- ${name} (${sql.length})\n${sql.join('\n')}\n`);
-      assert.ok(sql.length <= CEILINGS[name], `${name}: ${sql.length} statements, at most ${CEILINGS[name]} expected:\n${sql.join('\n')}`);
       return res.body;
     }
 
     before(async () => {
-      proto.query = function (this: unknown, ...args: unknown[]) {
-        if (counting) {
-          const q = args[0];
-          statements.push(typeof q === 'string' ? q : String((q as { text?: string } | null)?.text ?? q));
-        }
-        return original.apply(this, args);
-      };
+      sql.install();
       app = await buildTestApp('postgres');
       http = client(app.server);
       token = (await signInActors(app)).owner.token;
@@ -92,7 +65,7 @@ if (DATABASES.includes('postgres')) {
       assert.equal((await http.post('/admin/shipping-methods', { name: 'Courier', countries: ['CN'], currency: 'CNY', type: 'weight', weightTiers: [{ upToGrams: 5000, amount: 1200 }] }, { token })).status, 201);
     });
     after(async () => {
-      proto.query = original;
+      sql.restore();
       await app?.close();
     });
 
@@ -127,13 +100,10 @@ if (DATABASES.includes('postgres')) {
       const viewed = await request('viewCart', () => http.get(`/store/carts/${id}`));
       assert.deepEqual(viewed, body, 'a read prices the cart as the write answered it');
 
-      const { value: locked, sql } = await counted(() => withTransaction(app.db, (trx) => app.modules.cart.lockForCheckout(trx, id)));
-      seen.lockForCheckout = sql.length;
-      if (process.env.PRINT_SQL) console.log(`-- lockForCheckout (${sql.length})\n${sql.join('\n')}\n`);
-      assert.ok(sql.length <= CEILINGS.lockForCheckout, `lockForCheckout: ${sql.length} statements:\n${sql.join('\n')}`);
+      const locked = await sql.step('lockForCheckout', () => withTransaction(app.db, (trx) => app.modules.cart.lockForCheckout(trx, id)));
       assert.deepEqual({ ...locked, updatedAt: undefined }, { ...viewed, updatedAt: undefined });
 
-      t.diagnostic(`statements per request: ${JSON.stringify(seen)}`);
+      t.diagnostic(`statements per request: ${JSON.stringify(sql.seen)}`);
     });
   });
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import pg from 'pg';
+import { statementCeilings } from '../helpers/statements.js';
 import { signInActors } from '../helpers/actors.js';
 import { buildTestApp, DATABASES, type TestApp } from '../helpers/app.js';
 import { client, type Call } from '../helpers/http.js';
@@ -35,41 +35,15 @@ if (DATABASES.includes('postgres')) {
   describe('checkout → paid: SQL statements per step [postgres]', () => {
     let app: TestApp;
     let http: ReturnType<typeof client>;
-    const statements: string[] = [];
-    let counting = false;
-    const proto = pg.Client.prototype as unknown as { query: (...args: unknown[]) => unknown };
-    const original = proto.query;
-
-    const seen: Record<string, number> = {};
-    /** Runs one step and checks that it stayed within its ceiling; returns the step's value. */
-    async function step<T>(name: keyof typeof CEILINGS, fn: () => Promise<T>): Promise<T> {
-      statements.length = 0;
-      counting = true;
-      let value: T;
-      try {
-        value = await fn();
-      } finally {
-        counting = false;
-      }
-      const sql = [...statements];
-      seen[name] = Math.max(seen[name] ?? 0, sql.length);
-      if (process.env.PRINT_SQL) process.stderr.write(`--- ${name}: ${sql.length}\n${sql.join('\n')}\n`);
-      assert.ok(sql.length <= CEILINGS[name], `${name}: ${sql.length} statements, at most ${CEILINGS[name]} expected:\n${sql.join('\n')}`);
-      return value;
-    }
+    const sql = statementCeilings(CEILINGS);
+    const step = sql.step;
     const expect = (res: Call, status: number): Call => {
       assert.equal(res.status, status, JSON.stringify(res.body));
       return res;
     };
 
     before(async () => {
-      proto.query = function (this: unknown, ...args: unknown[]) {
-        if (counting) {
-          const q = args[0];
-          statements.push(typeof q === 'string' ? q : String((q as { text?: string } | null)?.text ?? q));
-        }
-        return original.apply(this, args);
-      };
+      sql.install();
       app = await buildTestApp('postgres');
       http = client(app.server);
       const token = (await signInActors(app)).owner.token;
@@ -81,7 +55,7 @@ if (DATABASES.includes('postgres')) {
       expect(await http.post('/admin/shipping-methods', { name: 'Courier', countries: ['CN'], currency: 'CNY', type: 'flat', amount: 1200 }, { token }), 201);
     });
     after(async () => {
-      proto.query = original;
+      sql.restore();
       await app?.close();
     });
 
@@ -126,7 +100,7 @@ if (DATABASES.includes('postgres')) {
       assert.deepEqual(await level('QB-MUG'), { onHand: 98, reserved: 0 });
       const events = await app.db.selectFrom('eventOutbox').select('name').orderBy('id').execute();
       t.diagnostic(`events: ${events.map((e) => e.name).join(', ')}`);
-      t.diagnostic(`statements per step: ${JSON.stringify(seen)}`);
+      t.diagnostic(`statements per step: ${JSON.stringify(sql.seen)}`);
     });
   });
 }

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import pg from 'pg';
-import { scratchDatabase, startCluster, waitForReady, type RunningCluster } from '../helpers/cluster.js';
+import { jsonCall, scratchDatabase, startCluster, waitForReady, type RunningCluster } from '../helpers/cluster.js';
 import { ADDRESS } from '../helpers/shop.js';
 
 const url = process.env.TEST_DATABASE_URL;
@@ -32,15 +32,9 @@ after(async () => {
 
 /** A JSON call that throws on a network error (a killed process) and returns status and body otherwise. */
 async function call(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: any }> {
-  const res = await fetch(`${cluster!.base}${path}`, {
-    method,
-    headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
-    body: body === undefined ? undefined : JSON.stringify(body),
-    signal: AbortSignal.timeout(15_000),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text && /json/.test(res.headers.get('content-type') ?? '') ? JSON.parse(text) : text };
+  return jsonCall(cluster!.base, method, path, body, headers);
 }
+
 
 /** `call`, again after a network error or a 503 (the process answering was killed), up to 20 times. */
 async function retried(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: any }> {

@@ -11,7 +11,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import pg from 'pg';
 import { deleteNatsStream, testNatsUrl, testRedisUrl } from '../helpers/app.js';
-import { scratchDatabase, startCluster, type RunningCluster } from '../helpers/cluster.js';
+import { jsonCall, scratchDatabase, startCluster, type RunningCluster } from '../helpers/cluster.js';
 import { startProxy, type TcpProxy } from '../helpers/proxy.js';
 import { ADDRESS } from '../helpers/shop.js';
 
@@ -123,16 +123,9 @@ const tally = new Tally();
 
 async function call(kind: Kind | null, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: any }> {
   const started = Date.now();
-  const res = await fetch(`${cluster!.base}${path}`, {
-    method,
-    headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
-    body: body === undefined ? undefined : JSON.stringify(body),
-    signal: AbortSignal.timeout(15_000),
-  });
-  const text = await res.text();
-  const parsed = text && /json/.test(res.headers.get('content-type') ?? '') ? JSON.parse(text) : text;
-  if (kind) tally.count(kind, res.status, parsed, Date.now() - started);
-  return { status: res.status, body: parsed };
+  const res = await jsonCall(cluster!.base, method, path, body, headers);
+  if (kind) tally.count(kind, res.status, res.body, Date.now() - started);
+  return res;
 }
 
 /** A step of the load that did not get the answer it needs: the attempt stops there. */
