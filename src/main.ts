@@ -166,7 +166,7 @@ async function prepare(app: BazaarApp, config: Config, log: Logger): Promise<voi
 
 async function openApp(config: Config, log: Logger): Promise<BazaarApp> {
   const database = await createDb(dbOptionsFromConfig(config.database));
-  const replica = config.database.replicaUrl ? await createDb({ url: config.database.replicaUrl.reveal(), poolSize: config.database.poolSize, countStatements: config.database.countStatements }) : undefined;
+  const replica = config.database.replicaUrl ? await createDb({ url: config.database.replicaUrl.reveal(), poolSize: config.database.poolSize, countStatements: config.database.countStatements, preparedStatements: config.database.preparedStatements }) : undefined;
   return (await loadApp()).createApp({ config, db: database, replica, logger: log });
 }
 

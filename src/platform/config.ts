@@ -14,6 +14,7 @@ const EnvSchema = Type.Object({
   DATABASE_POOL_SIZE: Type.Integer({ minimum: 1, maximum: 500, default: 10 }),
   DATABASE_REPLICA_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
   BAZAAR_SQL_COUNT: Type.Union([Type.Literal('0'), Type.Literal('1')], { default: '0' }),
+  DATABASE_PREPARED_STATEMENTS: Type.Union([Type.Literal('on'), Type.Literal('off')], { default: 'on' }),
   BAZAAR_WORKERS: Type.Integer({ minimum: 1, maximum: 64, default: 1 }),
   BAZAAR_BACKGROUND: Type.Union([Type.Literal('on'), Type.Literal('off')], { default: 'on' }),
   BAZAAR_DATA_DIR: Type.String({ minLength: 1, default: './.bazaar' }),
@@ -96,7 +97,7 @@ export interface Config {
   publicUrl: string;
   log: { level: LogLevel };
   /** `replicaUrl`: a read-only copy (streaming replica) that serves the store's catalog and search reads. */
-  database: { url?: Secret; replicaUrl?: Secret; poolSize: number; dataDir: string; countStatements?: boolean };
+  database: { url?: Secret; replicaUrl?: Secret; poolSize: number; dataDir: string; countStatements?: boolean; preparedStatements?: boolean };
   processes: {
     /** API processes `npm start` runs on one port (BAZAAR_WORKERS or `--workers N`); above 1 needs PostgreSQL. */
     api: number;
@@ -250,6 +251,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       poolSize: e.DATABASE_POOL_SIZE,
       dataDir: e.BAZAAR_DATA_DIR,
       countStatements: e.BAZAAR_SQL_COUNT === '1',
+      preparedStatements: e.DATABASE_PREPARED_STATEMENTS === 'on',
     },
     processes: { api: e.BAZAAR_WORKERS, background: e.BAZAAR_BACKGROUND === 'on' },
     demo: e.BAZAAR_DEMO === '1',

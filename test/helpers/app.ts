@@ -142,7 +142,7 @@ export async function buildTestApp(engine: Engine, env: Record<string, string> =
     await client.query(`create schema ${schema}`);
     await client.end();
   }
-  const counting = { countStatements: config.database.countStatements };
+  const counting = { countStatements: config.database.countStatements, preparedStatements: config.database.preparedStatements };
   const db = await createDb(engine === 'postgres' ? { url: process.env.TEST_DATABASE_URL, schema, poolSize: 10, ...counting } : { dataDir: 'memory://', ...counting });
   // The sandbox gateway's notifications reach this app's webhook route in-process.
   const target: { server?: BazaarApp['server'] } = {};

@@ -6,6 +6,7 @@ import { CamelCasePlugin, Kysely, PostgresDialect, sql } from 'kysely';
 import type { Config } from '../config.js';
 import type { Database } from './schema.js';
 import { listenOnDedicatedClient, type Unlisten } from './listen.js';
+import { createStatementNames } from './prepared.js';
 import { statementLog } from './statements.js';
 
 export type { Database } from './schema.js';
@@ -36,11 +37,13 @@ export interface DbOptions {
   schema?: string;
   /** Count statements per `countStatements` scope (a diagnostic: one callback per statement). */
   countStatements?: boolean;
+  /** PostgreSQL: name (prepare once per connection) the statements sent again and again. */
+  preparedStatements?: boolean;
 }
 
 /** Options from the `database` slice of the configuration. */
 export function dbOptionsFromConfig(config: Config['database']): DbOptions {
-  return { url: config.url?.reveal(), poolSize: config.poolSize, dataDir: config.dataDir, countStatements: config.countStatements };
+  return { url: config.url?.reveal(), poolSize: config.poolSize, dataDir: config.dataDir, countStatements: config.countStatements, preparedStatements: config.preparedStatements };
 }
 
 /**
@@ -70,7 +73,11 @@ export async function createDb(options: DbOptions): Promise<Db> {
     // Idle clients report through the pool; a checked-out client emits 'error' itself, and with
     // no listener that would be an uncaught exception. Its queries fail either way (503).
     pool.on('error', () => {});
-    pool.on('connect', (client) => client.on('error', () => {}));
+    const names = options.preparedStatements ? createStatementNames() : null;
+    pool.on('connect', (client) => {
+      client.on('error', () => {});
+      names?.install(client);
+    });
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), plugins, log });
     const url = options.url;
     const newClient = () => new pg.default.Client({ connectionString: url, connectionTimeoutMillis: 5_000, keepAlive: true, keepAliveInitialDelayMillis: 10_000 });
