@@ -55,8 +55,18 @@ export async function testNatsUrl(): Promise<string | null> {
     return null;
   }
   const { hostname, port } = new URL(url);
-  const reachable = await new Promise<boolean>((resolve) => {
-    const socket = tcpConnect({ host: hostname, port: Number(port || 4222), timeout: 2000 });
+  if (await reachable(url, 4222)) return url;
+  if (process.env.CI === 'true') throw new Error(`CI=true but NATS at ${hostname}:${port} is unreachable: NATS tests cannot be skipped in CI`);
+  process.stderr.write(`note: NATS at ${hostname}:${port} unreachable; NATS tests skipped\n`);
+  return null;
+}
+
+/** True when a TCP connection to the URL's host and port opens within two seconds. */
+export function reachable(url: string | undefined, defaultPort: number): Promise<boolean> {
+  if (!url) return Promise.resolve(false);
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve) => {
+    const socket = tcpConnect({ host: hostname, port: Number(port || defaultPort), timeout: 2000 });
     const done = (ok: boolean) => {
       socket.destroy();
       resolve(ok);
@@ -65,10 +75,6 @@ export async function testNatsUrl(): Promise<string | null> {
     socket.once('error', () => done(false));
     socket.once('timeout', () => done(false));
   });
-  if (reachable) return url;
-  if (process.env.CI === 'true') throw new Error(`CI=true but NATS at ${hostname}:${port} is unreachable: NATS tests cannot be skipped in CI`);
-  process.stderr.write(`note: NATS at ${hostname}:${port} unreachable; NATS tests skipped\n`);
-  return null;
 }
 
 /** Deletes a test's JetStream stream (and so its consumers); a stream already gone is fine. */

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { signInActors, type Actors } from '../helpers/actors.js';
-import { buildTestApp, type TestApp } from '../helpers/app.js';
+import { buildTestApp, reachable, type TestApp } from '../helpers/app.js';
 import { flash } from '../helpers/flash.js';
 import { client } from '../helpers/http.js';
 import { shop } from '../helpers/shop.js';
@@ -10,22 +10,6 @@ import { shop } from '../helpers/shop.js';
 // Several API processes of one shop, played by two apps on one PostgreSQL schema (and one Redis
 // key prefix). Needs TEST_DATABASE_URL and TEST_REDIS_URL reachable: skipped with a note on a
 // laptop without them, a failure in CI.
-
-/** True when a TCP connection to the URL's host and port opens within two seconds. */
-function reachable(url: string | undefined, defaultPort: number): Promise<boolean> {
-  if (!url) return Promise.resolve(false);
-  const { hostname, port } = new URL(url);
-  return new Promise((resolve) => {
-    const socket = connect({ host: hostname, port: Number(port || defaultPort), timeout: 2000 });
-    const done = (ok: boolean) => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
-    socket.once('timeout', () => done(false));
-  });
-}
 
 const pgUrl = process.env.TEST_DATABASE_URL;
 const redisUrl = process.env.TEST_REDIS_URL;
