@@ -6,6 +6,7 @@ import { CamelCasePlugin, Kysely, PostgresDialect, sql } from 'kysely';
 import type { Config } from '../config.js';
 import type { Database } from './schema.js';
 import { listenOnDedicatedClient, type Unlisten } from './listen.js';
+import { withCurrentSchemaIntrospection } from './introspector.js';
 import { createStatementNames } from './prepared.js';
 import { statementLog } from './statements.js';
 
@@ -78,7 +79,7 @@ export async function createDb(options: DbOptions): Promise<Db> {
       client.on('error', () => {});
       names?.install(client);
     });
-    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), plugins, log });
+    const db = new Kysely<Database>({ dialect: withCurrentSchemaIntrospection(new PostgresDialect({ pool })), plugins, log });
     const url = options.url;
     const newClient = () => new pg.default.Client({ connectionString: url, connectionTimeoutMillis: 5_000, keepAlive: true, keepAliveInitialDelayMillis: 10_000 });
     return { db, engine: 'postgres', close: () => db.destroy(), listen: (channel, onPayload, onResync) => listenOnDedicatedClient(newClient, channel, onPayload, onResync) };
@@ -95,7 +96,7 @@ export async function createDb(options: DbOptions): Promise<Db> {
   }
   // pg_trgm ships with PGlite but must be loaded explicitly; search uses it for typo tolerance.
   const pglite = await PGlite.create({ dataDir, postgresqlconf: PGLITE_CONF, extensions: { pg_trgm }, parsers: { 20: (v: string) => Number(v) } });
-  const db = new Kysely<Database>({ dialect: createPGliteDialect(pglite), plugins, log });
+  const db = new Kysely<Database>({ dialect: withCurrentSchemaIntrospection(createPGliteDialect(pglite)), plugins, log });
   return {
     db,
     engine: 'pglite',
