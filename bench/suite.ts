@@ -19,7 +19,8 @@
  * The shop is built once through the public API (the catalog through the NDJSON import) into a
  * template database named after its size and BENCH_DATA_VERSION; every run clones it, so later
  * runs start in seconds. BENCH_FRESH=1 builds it again; `npm run bench -- --prepare` only builds it. BENCH_PROCESSES=1 or 2 runs one round
- * only; BENCH_DATABASE_URL (postgres://postgres@127.0.0.1:5432/postgres) is the server's
+ * only; BENCH_ONLY=checkout,flash,search,… runs only the scenarios whose names contain one of
+ * those words (and skips the statement count); BENCH_DATABASE_URL (postgres://postgres@127.0.0.1:5432/postgres) is the server's
  * maintenance database; BENCH_REDIS_URL (redis://127.0.0.1:6379/9, flushed before each round),
  * or BENCH_REDIS=0 for PostgreSQL alone. Results: Markdown on stdout, bench/results/suite.json.
  */
@@ -41,6 +42,8 @@ const ATTEMPTS = Number(process.env.BENCH_ATTEMPTS ?? 10_000);
 const UNITS = 100;
 const FLASH_CONNECTIONS = 200;
 const ROUNDS = (process.env.BENCH_PROCESSES ?? '1,2').split(',').map(Number);
+const ONLY = process.env.BENCH_ONLY ? process.env.BENCH_ONLY.split(',').map((w) => w.trim().toLowerCase()).filter(Boolean) : null;
+const selected = (name: string) => !ONLY || ONLY.some((w) => name.toLowerCase().includes(w));
 const DATA_VERSION = process.env.BENCH_DATA_VERSION ?? '1';
 const BASE_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const REDIS_URL = process.env.BENCH_REDIS === '0' ? null : (process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379/9');
@@ -350,8 +353,8 @@ async function countStatements(): Promise<Count[]> {
 interface Round {
   processes: number;
   rows: Row[];
-  checkout: { placed: number; paid: number; paidPerSec: number; checkoutP50: number; checkoutP99: number; errors: string[]; apiPeakMb: number };
-  flash: { attemptsPerSec: number; p50: number; p99: number; sold: number; oversold: number; statuses: Record<string, number>; apiPeakMb: number };
+  checkout: null | { placed: number; paid: number; paidPerSec: number; checkoutP50: number; checkoutP99: number; errors: string[]; apiPeakMb: number };
+  flash: null | { attemptsPerSec: number; p50: number; p99: number; sold: number; oversold: number; statuses: Record<string, number>; apiPeakMb: number };
   memory: { role: string; peakMb: number }[];
 }
 
@@ -363,7 +366,7 @@ async function flushRedis(): Promise<void> {
   await redis.quit();
 }
 
-async function checkoutRound(server: Server): Promise<Round['checkout']> {
+async function checkoutRound(server: Server): Promise<NonNullable<Round['checkout']>> {
   const warm = new Stats();
   await load(server.url, SHOPPING_SKUS, SHOPPERS, 2_000, warm, []);
   await settle(server.databaseUrl!, 60_000);
@@ -384,7 +387,7 @@ async function checkoutRound(server: Server): Promise<Round['checkout']> {
   return row;
 }
 
-async function flashRound(server: Server, ctx: Context): Promise<Round['flash']> {
+async function flashRound(server: Server, ctx: Context): Promise<NonNullable<Round['flash']>> {
   const s: Scenario = { name: 'flash', method: 'POST', customer: true, request: () => ({ path: `/store/flash-sales/${ctx.saleId}/orders`, body: '{"quantity":1}' }) };
   const { value: r, apiPeakMb } = await sampled(server, () => cannon(server, s, ctx, { amount: ATTEMPTS, connections: FLASH_CONNECTIONS }));
   await sleep(500);
@@ -433,9 +436,9 @@ async function runRound(processes: number): Promise<Round> {
     await settle(server.databaseUrl!, 60_000);
     const ctx = await context(server, 'FLASH-2', 500);
     const rows: Row[] = [];
-    for (const s of scenarios(ctx)) rows.push(await measureScenario(server, s, ctx));
-    const checkout = await checkoutRound(server);
-    const flash = await flashRound(server, ctx);
+    for (const s of scenarios(ctx).filter((x) => selected(x.name))) rows.push(await measureScenario(server, s, ctx));
+    const checkout = selected('checkout') ? await checkoutRound(server) : null;
+    const flash = selected('flash sale') ? await flashRound(server, ctx) : null;
     const memory = server.processes().map((p) => ({ role: p.role, peakMb: p.peakMb }));
     return { processes, rows, checkout, flash, memory };
   } finally {
@@ -456,7 +459,7 @@ await admin(async (c) => {
   await c.query(`create database ${RUN_DB} template ${TEMPLATE}`);
 });
 await flushRedis();
-const counts = await countStatements();
+const counts = ONLY ? [] : await countStatements();
 await admin((c) => c.query(`drop database if exists ${RUN_DB} with (force)`));
 const rounds: Round[] = [];
 for (const n of ROUNDS) rounds.push(await runRound(n));
@@ -484,11 +487,11 @@ const failures: string[] = [];
 for (const c of counts) if (c.budget !== null && c.statements > c.budget) failures.push(`${c.request}: ${c.statements} SQL statements, budget ${c.budget}`);
 for (const r of rounds) {
   for (const row of r.rows) if (row.errors > 0) failures.push(`${r.processes} process(es), ${row.scenario}: ${row.errors} errors`);
-  if (r.checkout.paid < r.checkout.placed) failures.push(`${r.processes} process(es): ${r.checkout.placed - r.checkout.paid} checked-out orders not paid`);
-  if (r.checkout.errors.length) failures.push(`${r.processes} process(es), checkout: ${r.checkout.errors[0]}`);
+  if (r.checkout && r.checkout.paid < r.checkout.placed) failures.push(`${r.processes} process(es): ${r.checkout.placed - r.checkout.paid} checked-out orders not paid`);
+  if (r.checkout?.errors.length) failures.push(`${r.processes} process(es), checkout: ${r.checkout.errors[0]}`);
   // Each customer may buy one unit: with fewer customers than units, the sale ends with units left.
   const sellable = Math.min(UNITS, CUSTOMERS);
-  if (r.flash.sold !== sellable) failures.push(`${r.processes} process(es), flash sale: ${r.flash.sold} units sold, ${sellable} expected`);
+  if (r.flash && r.flash.sold !== sellable) failures.push(`${r.processes} process(es), flash sale: ${r.flash.sold} units sold, ${sellable} expected`);
 }
 
 const header = rounds.map((r) => `${r.processes} API process${r.processes > 1 ? 'es' : ''}`);
@@ -499,8 +502,8 @@ console.log(`| --- | ${header.map(() => '---:').join(' | ')} |`);
 for (let i = 0; i < (rounds[0]?.rows.length ?? 0); i++) {
   console.log(`| \`${rounds[0]!.rows[i]!.scenario}\` | ${rounds.map((r) => r.rows[i]!).map((x) => `${x.rps.toLocaleString('en-US')} · ${x.p50} / ${x.p99} · ${x.errors} · ${x.apiPeakMb}`).join(' | ')} |`);
 }
-console.log(`| guest checkout → paid (${SHOPPERS} shoppers; paid orders/s · checkout p50 / p99 ms) | ${rounds.map((r) => `${r.checkout.paidPerSec} · ${r.checkout.checkoutP50} / ${r.checkout.checkoutP99} · ${r.checkout.placed - r.checkout.paid} unpaid · ${r.checkout.apiPeakMb}`).join(' | ')} |`);
-console.log(`| flash sale (${ATTEMPTS.toLocaleString('en-US')} attempts, ${UNITS} units; attempts/s) | ${rounds.map((r) => `${r.flash.attemptsPerSec.toLocaleString('en-US')} · ${r.flash.p50} / ${r.flash.p99} · sold ${r.flash.sold} · ${r.flash.apiPeakMb}`).join(' | ')} |`);
+if (rounds.every((r) => r.checkout)) console.log(`| guest checkout → paid (${SHOPPERS} shoppers; paid orders/s · checkout p50 / p99 ms) | ${rounds.map(({ checkout: c }) => `${c!.paidPerSec} · ${c!.checkoutP50} / ${c!.checkoutP99} · ${c!.placed - c!.paid} unpaid · ${c!.apiPeakMb}`).join(' | ')} |`);
+if (rounds.every((r) => r.flash)) console.log(`| flash sale (${ATTEMPTS.toLocaleString('en-US')} attempts, ${UNITS} units; attempts/s) | ${rounds.map(({ flash: f }) => `${f!.attemptsPerSec.toLocaleString('en-US')} · ${f!.p50} / ${f!.p99} · sold ${f!.sold} · ${f!.apiPeakMb}`).join(' | ')} |`);
 console.log(`\nPeak RSS per process (MB): ${rounds.map((r) => `${r.processes} → ${r.memory.map((m) => `${m.role} ${m.peakMb}`).join(', ')}`).join('; ')}`);
 console.log('\n| request | SQL statements | budget |');
 console.log('| --- | ---: | ---: |');
