@@ -344,6 +344,7 @@ export async function runImport(deps: CatalogDeps, format: ImportFormat, content
   };
   const summary: ImportSummary = { rows: total, products: { created: 0, updated: 0, failed: 0 }, rowsFailed: early.length };
   const entries = [...groups.entries()];
+  const statistics = await freshStatistics(deps);
 
   async function writeOne(trx: Tx, handle: string, rows: ImportRow[], errors: JobProblem[]): Promise<void> {
     try {
@@ -386,9 +387,42 @@ export async function runImport(deps: CatalogDeps, format: ImportFormat, content
     const failedRows = new Set(errors.map((e) => e.row)).size;
     summary.rowsFailed += failedRows;
     await report.progress({ processed: rowCount, failed: failedRows, errors });
+    await statistics.written(rowCount - failedRows);
   }
-  // A large import changes table sizes by orders of magnitude; without fresh statistics the
-  // planner keeps plans made for an empty shop until autovacuum catches up.
-  if (parsed.rows.length >= 1000) await sql`analyze`.execute(deps.db);
+  if (parsed.rows.length >= 1000) await statistics.refresh();
   return summary;
+}
+
+/**
+ * Keeps the planner's statistics in step with an import that grows the shop. Plans, the
+ * prepared ones each connection keeps included, are made from the table sizes last analyzed: after
+ * an import into an empty shop, the lookups by SKU and handle would scan whole tables until
+ * autovacuum came round (never, where it is off), and the import would slow as it grew. So the
+ * database is analyzed whenever this import has written as many variants as the catalog held at
+ * the last analysis (at least 1,000): a few times while a shop is built, not at all for a
+ * small import into a large one.
+ */
+async function freshStatistics(deps: CatalogDeps) {
+  const variants = async () => {
+    const { rows } = await sql<{ n: number }>`select greatest(reltuples, 0)::int8 as n from pg_class where oid = 'catalog_variant'::regclass`.execute(deps.db);
+    return Number(rows[0]?.n ?? 0);
+  };
+  let threshold = Math.max(1000, await variants());
+  let since = 0;
+  const refresh = async () => {
+    // The shop's own tables: the database may hold other schemas (other shops) as well.
+    const { rows } = await sql<{ name: string }>`
+      select quote_ident(relname) as name from pg_class
+       where relnamespace = current_schema()::regnamespace and relkind in ('r', 'p') order by relname`.execute(deps.db);
+    if (rows.length) await sql.raw(`analyze ${rows.map((r) => r.name).join(', ')}`).execute(deps.db);
+    threshold = Math.max(1000, await variants());
+    since = 0;
+  };
+  return {
+    refresh,
+    async written(rows: number) {
+      since += rows;
+      if (since >= threshold) await refresh();
+    },
+  };
 }

@@ -1,5 +1,6 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { Jieba } from '@node-rs/jieba';
-import { dict } from '@node-rs/jieba/dict.js';
 
 let jieba: Jieba | undefined;
 
@@ -16,7 +17,9 @@ export interface CjkPiece {
  * dictionary loads on first use (~0.3 s), so processes that never see CJK text never pay for it.
  */
 export function segmentCjk(run: string): CjkPiece[] {
-  jieba ??= Jieba.withDict(dict);
+  // The dictionary file is read here rather than through the package's `dict.js`, which also
+  // reads the 6 MB IDF table and keeps both buffers alive for the life of the process.
+  jieba ??= Jieba.withDict(readFileSync(createRequire(import.meta.url).resolve('@node-rs/jieba/dict.txt')));
   const out: CjkPiece[] = [];
   let cursor = 0;
   for (const word of jieba.cutForSearch(run, true)) {

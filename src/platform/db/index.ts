@@ -68,6 +68,10 @@ export async function createDb(options: DbOptions): Promise<Db> {
       // noticed by TCP keepalive instead of leaving queries waiting forever.
       keepAlive: true,
       keepAliveInitialDelayMillis: 10_000,
+      // Connections are replaced every 15 minutes: the statements a connection has prepared keep
+      // the plans made when they were prepared, and a shop that grew since (a fresh shop filling
+      // up, a server where autovacuum lags) gets them re-planned on current statistics.
+      maxLifetimeSeconds: 900,
       ...(options.schema ? { options: `-c search_path=${options.schema}` } : {}),
     });
     // A client losing its server (restart, failover, cut network) must not crash the process.
