@@ -13,6 +13,21 @@ test('entries expire after the TTL', () => {
   assert.equal(cache.get('a'), undefined);
 });
 
+test('expired entries are let go of, not held until new keys push them out', () => {
+  let t = 0;
+  const cache = createTtlCache<string>({ maxEntries: 10_000, ttlMs: 2000, now: () => t });
+  for (let i = 0; i < 5000; i++) cache.set(`page-${i}`, 'x'.repeat(100));
+  t = 1500;
+  cache.get('page-7');
+  cache.set('late', 'y');
+  assert.equal(cache.stats().size, 5001, 'nothing has expired yet');
+  t = 2500;
+  cache.set('next', 'z');
+  assert.equal(cache.stats().size, 2, 'the burst expired and is gone');
+  assert.equal(cache.get('late'), 'y');
+  assert.equal(cache.get('next'), 'z');
+});
+
 test('the least recently used entry is evicted first', () => {
   const cache = createTtlCache<number>({ maxEntries: 2, ttlMs: 1000 });
   cache.set('a', 1);

@@ -28,11 +28,24 @@ export function createTtlCache<V>(options: { maxEntries: number; ttlMs: number; 
     return entry.value;
   }
 
+  let swept = now();
+  /**
+   * Drops expired entries, at most once per TTL (and second): a short-lived cache that a burst
+   * filled would otherwise hold its dead pages, megabytes of them, until new keys pushed them out.
+   */
+  function sweep(at: number): void {
+    if (at - swept < Math.max(ttlMs, 1000)) return;
+    swept = at;
+    for (const [key, entry] of entries) if (entry.expires <= at) entries.delete(key);
+  }
+
   /** Stores `value` for `ttl` (default: the cache's TTL). */
   function set(key: string, value: V, ttl = ttlMs): void {
     if (ttl <= 0) return;
+    const at = now();
+    sweep(at);
     entries.delete(key);
-    entries.set(key, { value, expires: now() + ttl });
+    entries.set(key, { value, expires: at + ttl });
     while (entries.size > maxEntries) entries.delete(entries.keys().next().value!);
   }
 
