@@ -10,22 +10,24 @@ test('defaults apply to an empty environment', () => {
   assert.equal(c.database.dataDir, './.bazaar');
   assert.equal(c.demo, true);
   assert.equal(c.auth.throttle.maxPerEmail, 5);
+  assert.equal(c.processes.heapGrowthPercent, 30);
 });
 
 test('strings are converted and empty strings count as unset', () => {
-  const c = loadConfig({ PORT: '8080', BAZAAR_DEMO: '0', DATABASE_POOL_SIZE: '', TRUST_PROXY: '1' });
+  const c = loadConfig({ PORT: '8080', BAZAAR_DEMO: '0', DATABASE_POOL_SIZE: '', TRUST_PROXY: '1', HEAP_GROWTH_PERCENT: '0' });
   assert.equal(c.port, 8080);
   assert.equal(c.demo, false);
   assert.equal(c.database.poolSize, 10);
   assert.equal(c.http.trustProxy, true);
+  assert.equal(c.processes.heapGrowthPercent, 0);
 });
 
 test('every bad variable is listed at once', () => {
   assert.throws(
-    () => loadConfig({ PORT: 'x', LOG_LEVEL: 'loud', DATABASE_URL: 'mysql://a' }),
+    () => loadConfig({ PORT: 'x', LOG_LEVEL: 'loud', DATABASE_URL: 'mysql://a', HEAP_GROWTH_PERCENT: '-5' }),
     (err: unknown) => {
       assert.ok(err instanceof ConfigError);
-      assert.equal(err.problems.length, 3);
+      assert.equal(err.problems.length, 4);
       assert.ok(err.problems.some((p) => p.startsWith('LOG_LEVEL: must be one of')));
       return true;
     },

@@ -17,6 +17,7 @@ const EnvSchema = Type.Object({
   DATABASE_PREPARED_STATEMENTS: Type.Union([Type.Literal('on'), Type.Literal('off')], { default: 'on' }),
   BAZAAR_WORKERS: Type.Integer({ minimum: 1, maximum: 64, default: 1 }),
   BAZAAR_BACKGROUND: Type.Union([Type.Literal('on'), Type.Literal('off')], { default: 'on' }),
+  HEAP_GROWTH_PERCENT: Type.Integer({ minimum: 0, maximum: 400, default: 30 }),
   BAZAAR_DATA_DIR: Type.String({ minLength: 1, default: './.bazaar' }),
   BAZAAR_DEMO: Type.Union([Type.Literal('0'), Type.Literal('1')], { default: '1' }),
   BAZAAR_ADMIN_EMAIL: Type.Optional(Type.String({ format: 'email' })),
@@ -103,6 +104,11 @@ export interface Config {
     api: number;
     /** Whether `npm start` also runs the background work (BAZAAR_BACKGROUND=off: `npm run worker` does, elsewhere). */
     background: boolean;
+    /**
+     * How far V8 lets the heap grow past what survived the last full collection, in percent
+     * (HEAP_GROWTH_PERCENT); 0 leaves it to V8, which under load lets it reach two to three times that.
+     */
+    heapGrowthPercent: number;
   };
   demo: boolean;
   admin: { email?: string; password?: Secret };
@@ -253,7 +259,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       countStatements: e.BAZAAR_SQL_COUNT === '1',
       preparedStatements: e.DATABASE_PREPARED_STATEMENTS === 'on',
     },
-    processes: { api: e.BAZAAR_WORKERS, background: e.BAZAAR_BACKGROUND === 'on' },
+    processes: { api: e.BAZAAR_WORKERS, background: e.BAZAAR_BACKGROUND === 'on', heapGrowthPercent: e.HEAP_GROWTH_PERCENT },
     demo: e.BAZAAR_DEMO === '1',
     admin: {
       email: e.BAZAAR_ADMIN_EMAIL?.trim().toLowerCase(),
