@@ -255,7 +255,7 @@ interface Row {
   note?: string;
 }
 
-async function cannon(server: Server, s: Scenario, ctx: Context, options: { duration?: number; amount?: number; connections?: number }): Promise<autocannon.Result> {
+async function cannon(server: Server, s: Scenario, ctx: Context, options: { duration?: number; amount?: number; connections?: number; onResponse?: (status: number) => void }): Promise<autocannon.Result> {
   let i = 0;
   return autocannon({
     url: server.url,
@@ -269,6 +269,7 @@ async function cannon(server: Server, s: Scenario, ctx: Context, options: { dura
           const { path, body } = s.request(n);
           return { ...req, path, headers: headersFor(s, ctx, n), ...(body !== undefined ? { body } : {}) };
         },
+        ...(options.onResponse ? { onResponse: options.onResponse } : {}),
       },
     ],
   });
@@ -354,7 +355,7 @@ interface Round {
   processes: number;
   rows: Row[];
   checkout: null | { placed: number; paid: number; paidPerSec: number; checkoutP50: number; checkoutP99: number; errors: string[]; apiPeakMb: number };
-  flash: null | { attemptsPerSec: number; p50: number; p99: number; sold: number; oversold: number; statuses: Record<string, number>; apiPeakMb: number };
+  flash: null | { soldOutMs: number | null; firstRefusalMs: number | null; attemptsPerSec: number; p50: number; p99: number; sold: number; oversold: number; statuses: Record<string, number>; apiPeakMb: number };
   memory: { role: string; peakMb: number }[];
 }
 
@@ -389,7 +390,14 @@ async function checkoutRound(server: Server): Promise<NonNullable<Round['checkou
 
 async function flashRound(server: Server, ctx: Context): Promise<NonNullable<Round['flash']>> {
   const s: Scenario = { name: 'flash', method: 'POST', customer: true, request: () => ({ path: `/store/flash-sales/${ctx.saleId}/orders`, body: '{"quantity":1}' }) };
-  const { value: r, apiPeakMb } = await sampled(server, () => cannon(server, s, ctx, { amount: ATTEMPTS, connections: FLASH_CONNECTIONS }));
+  // When the last unit went and when the first refusal came: how long the sale took to sell out.
+  let lastSold = 0;
+  let firstRefused = 0;
+  const onResponse = (status: number) => {
+    if (status === 201) lastSold = Date.now();
+    else if (status === 409 && !firstRefused) firstRefused = Date.now();
+  };
+  const { value: r, apiPeakMb } = await sampled(server, () => cannon(server, s, ctx, { amount: ATTEMPTS, connections: FLASH_CONNECTIONS, onResponse }));
   await sleep(500);
   const sold = await withClient(server.databaseUrl!, async (c) => {
     const { rows } = await c.query<{ units: number }>(`select coalesce(sum(quantity), 0)::int as units from flash_sale_purchase where sale_id = $1 and status = 'active'`, [ctx.saleId]);
@@ -397,8 +405,11 @@ async function flashRound(server: Server, ctx: Context): Promise<NonNullable<Rou
   });
   const statuses = Object.fromEntries(Object.entries(r.statusCodeStats ?? {}).map(([code, v]) => [code, (v as { count: number }).count]));
   if (r.errors) statuses.socket = r.errors;
-  const row = { attemptsPerSec: round(ATTEMPTS / (r.duration || 1)), p50: r.latency.p50, p99: r.latency.p99, sold, oversold: Math.max(0, sold - UNITS), statuses, apiPeakMb };
-  log(`  flash sale: ${row.attemptsPerSec} attempts/s, ${sold} of ${UNITS} units sold, statuses ${JSON.stringify(statuses)}`);
+  // autocannon's own duration is rounded to whole seconds; its start and finish times are not.
+  const seconds = Math.max(0.001, (new Date(r.finish).getTime() - new Date(r.start).getTime()) / 1000);
+  const began = new Date(r.start).getTime();
+  const row = { soldOutMs: lastSold ? lastSold - began : null, firstRefusalMs: firstRefused ? firstRefused - began : null, attemptsPerSec: Math.round(ATTEMPTS / seconds), p50: r.latency.p50, p99: r.latency.p99, sold, oversold: Math.max(0, sold - UNITS), statuses, apiPeakMb };
+  log(`  flash sale: ${row.attemptsPerSec} attempts/s, ${sold} of ${UNITS} units sold (the last at ${row.soldOutMs} ms, the first refusal at ${row.firstRefusalMs} ms), statuses ${JSON.stringify(statuses)}`);
   return row;
 }
 
