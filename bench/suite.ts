@@ -393,7 +393,9 @@ async function flashRound(server: Server, ctx: Context): Promise<NonNullable<Rou
   // When the last unit went and when the first refusal came: how long the sale took to sell out.
   let lastSold = 0;
   let firstRefused = 0;
+  let lastResponse = 0;
   const onResponse = (status: number) => {
+    lastResponse = Date.now();
     if (status === 201) lastSold = Date.now();
     else if (status === 409 && !firstRefused) firstRefused = Date.now();
   };
@@ -405,9 +407,10 @@ async function flashRound(server: Server, ctx: Context): Promise<NonNullable<Rou
   });
   const statuses = Object.fromEntries(Object.entries(r.statusCodeStats ?? {}).map(([code, v]) => [code, (v as { count: number }).count]));
   if (r.errors) statuses.socket = r.errors;
-  // autocannon's own duration is rounded to whole seconds; its start and finish times are not.
-  const seconds = Math.max(0.001, (new Date(r.finish).getTime() - new Date(r.start).getTime()) / 1000);
+  // From the start to the last answer: autocannon notices that it is done only at its next
+  // once-a-second tick, so its own duration and finish time are rounded up to whole seconds.
   const began = new Date(r.start).getTime();
+  const seconds = Math.max(0.001, (lastResponse - began) / 1000);
   const row = { soldOutMs: lastSold ? lastSold - began : null, firstRefusalMs: firstRefused ? firstRefused - began : null, attemptsPerSec: Math.round(ATTEMPTS / seconds), p50: r.latency.p50, p99: r.latency.p99, sold, oversold: Math.max(0, sold - UNITS), statuses, apiPeakMb };
   log(`  flash sale: ${row.attemptsPerSec} attempts/s, ${sold} of ${UNITS} units sold (the last at ${row.soldOutMs} ms, the first refusal at ${row.firstRefusalMs} ms), statuses ${JSON.stringify(statuses)}`);
   return row;

@@ -41,6 +41,27 @@ for (const engine of DATABASES.filter((e) => e === 'postgres')) {
       assert.equal(rsv.length, 10);
     });
 
+    test('30 parallel transfers of 1 out of a pool of 10: exactly 10 move, the pool ends empty, reserved stays 10', async () => {
+      await withTransaction(app.db, (trx) => inv().ensureItems(trx, [{ sku: 'POOL' }]));
+      await inv().setStock(app.db, { sku: 'POOL', onHand: 25 });
+      const pool = await withTransaction(app.db, (trx) => inv().reserve(trx, [{ sku: 'POOL', quantity: 10 }], 'sale_pool'));
+      assert.ok(pool.ok);
+      const results = await Promise.allSettled(
+        Array.from({ length: 30 }, (_, i) => withTransaction(app.db, (trx) => inv().transferReservation(trx, pool.reservationId, [{ sku: 'POOL', quantity: 1 }], `ord_pool_${i}`))),
+      );
+      const moved = results.filter((r) => r.status === 'fulfilled').map((r) => (r as PromiseFulfilledResult<string>).value);
+      assert.equal(moved.length, 10);
+      for (const r of results) if (r.status === 'rejected') assert.equal((r.reason as { code?: string }).code, 'INVENTORY_INSUFFICIENT_STOCK');
+      const lines = await app.db.selectFrom('inventoryReservationLine').select(['reservationId', 'quantity']).where('sku', '=', 'POOL').execute();
+      assert.deepEqual(lines.filter((l) => l.reservationId === pool.reservationId), [], 'the last unit took the line with it');
+      assert.deepEqual(lines.map((l) => l.reservationId).sort(), [...moved].sort());
+      assert.ok(lines.every((l) => l.quantity === 1));
+      const refs = await app.db.selectFrom('inventoryReservation').select(['reference', 'status']).where('id', 'in', moved).execute();
+      assert.equal(refs.length, 10);
+      assert.ok(refs.every((r) => r.status === 'active' && r.reference!.startsWith('ord_pool_')));
+      assert.deepEqual(await level('POOL'), { onHand: 25, reserved: 10 }, 'a transfer moves units between reservations, never the level');
+    });
+
     test('20 parallel two-SKU reservations in opposite orders finish with consistent totals', async () => {
       await withTransaction(app.db, (trx) => inv().ensureItems(trx, [{ sku: 'LEFT' }, { sku: 'RIGHT' }]));
       await inv().setStock(app.db, { sku: 'LEFT', onHand: 30 });

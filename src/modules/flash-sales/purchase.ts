@@ -239,17 +239,20 @@ async function purchaseInDb(deps: FlashSaleDeps, cache: HotCache, sale: SaleRow,
       source: 'flash_sale',
       sourceId: sale.id,
     });
-    await trx.insertInto('flashSalePurchase').values({ id: newId('fsp'), saleId: sale.id, customerId, orderId: id, quantity, status: 'active' }).execute();
-    // The one hot row, touched last so its lock is held only to the commit.
-    const taken = await trx
-      .updateTable('flashSale')
-      .set((eb) => ({ sold: eb('sold', '+', quantity), updatedAt: sql<Date>`now()` }))
-      .where('id', '=', sale.id)
-      .where('status', '=', 'live')
-      .where('endsAt', '>', sql<Date>`now()`)
-      .where(sql<boolean>`sold + ${quantity} <= quantity`)
-      .returning('reservationId')
-      .executeTakeFirst();
+    // The hot rows come last, so every buyer holds their locks for as few round trips as
+    // possible: the sale's counter (with the purchase record, in one statement), the transfer of
+    // units out of the sale's reservation (one statement), the commit.
+    const { rows } = await sql<{ reservationId: string | null }>`
+      with taken as (
+        update flash_sale set sold = sold + ${quantity}, updated_at = now()
+         where id = ${sale.id} and status = 'live' and ends_at > now() and sold + ${quantity} <= quantity
+        returning reservation_id
+      ), purchase as (
+        insert into flash_sale_purchase (id, sale_id, customer_id, order_id, quantity, status)
+        select ${newId('fsp')}, ${sale.id}, ${customerId}, ${id}, ${quantity}, 'active' from taken
+      )
+      select reservation_id from taken`.execute(trx);
+    const taken = rows[0];
     if (!taken) {
       const now = await trx.selectFrom('flashSale').selectAll().where('id', '=', sale.id).executeTakeFirstOrThrow();
       if (now.status === 'live' && new Date(now.endsAt).getTime() > Date.now()) throw flashSaleError('FLASH_SALE_SOLD_OUT', { detail: 'No units left' });

@@ -18,6 +18,7 @@ async function lockReservation(trx: Tx, reservationId: string): Promise<void> {
  * (sku, location) order; a source line that reaches zero is deleted.
  */
 export async function transferReservation(trx: Tx, fromId: string, lines: readonly ReserveLine[], reference: string, newReservationId: string = newId('rsv')): Promise<string> {
+  if (lines.length === 1 && (await transferFromOneLine(trx, fromId, lines[0]!, reference, newReservationId))) return newReservationId;
   await lockReservation(trx, fromId);
   const held = await trx
     .selectFrom('inventoryReservationLine')
@@ -49,6 +50,36 @@ export async function transferReservation(trx: Tx, fromId: string, lines: readon
   await trx.insertInto('inventoryReservation').values({ id: newReservationId, reference, status: 'active' }).execute();
   await trx.insertInto('inventoryReservationLine').values(mergeRows(moved)).execute();
   return newReservationId;
+}
+
+/**
+ * The common case in one statement: one SKU taken from a single line of the source that keeps
+ * at least a unit afterwards (a flash sale's pool, where every buyer queues on the same rows).
+ * The source reservation's row is locked first, as on the general path, so a concurrent release
+ * or merge of it is ordered the same way. False, with nothing written, when the source is not
+ * active or no single line can give the units while keeping one; the general path then decides.
+ */
+async function transferFromOneLine(trx: Tx, fromId: string, line: ReserveLine, reference: string, newReservationId: string): Promise<boolean> {
+  const { rows } = await sql<{ locationId: string }>`
+    with source as (
+      select id from inventory_reservation where id = ${fromId} and status = 'active' for update
+    ), pick as (
+      select l.location_id from inventory_reservation_line l join source s on s.id = l.reservation_id
+       where l.sku = ${line.sku} and l.quantity > ${line.quantity}
+       order by l.location_id limit 1
+    ), taken as (
+      update inventory_reservation_line l set quantity = l.quantity - ${line.quantity}
+        from pick
+       where l.reservation_id = ${fromId} and l.sku = ${line.sku} and l.location_id = pick.location_id and l.quantity > ${line.quantity}
+      returning l.location_id
+    ), reservation as (
+      insert into inventory_reservation (id, reference, status) select ${newReservationId}, ${reference}, 'active' from taken
+    ), moved as (
+      insert into inventory_reservation_line (reservation_id, sku, location_id, quantity)
+      select ${newReservationId}, ${line.sku}, location_id, ${line.quantity} from taken
+    )
+    select location_id from taken`.execute(trx);
+  return rows.length === 1;
 }
 
 function mergeRows(rows: { reservationId: string; sku: string; locationId: string; quantity: number }[]) {
