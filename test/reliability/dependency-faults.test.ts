@@ -328,6 +328,18 @@ test('Redis and NATS cut and restored under load: the shop keeps selling, and lo
     const flashStock = await level(FLASH_SKU);
     assert.equal(Number(flashStock.on_hand), FLASH_QUANTITY, 'no flash-sale order was paid: on hand unchanged');
     assert.equal(Number(flashStock.reserved), FLASH_QUANTITY, 'reserved = unsold units held by the sale + units of its pending orders');
+    // Redis's stock counter, which purchases in flight through the cut may have left off, comes
+    // back in line with the database (the worker's sweep reconciles it).
+    const { Redis } = await import('ioredis');
+    const redis = new Redis(redisUrl!);
+    try {
+      const [stockKey] = await redis.keys(`*fs:${saleId}:stock`);
+      assert.ok(stockKey, 'the sale has its Redis counter');
+      const left = flashSale.quantity - flashSale.sold;
+      await until(`the Redis stock counter to equal the units left (${left})`, async () => Number(await redis.get(stockKey)) === left, 30_000);
+    } finally {
+      await redis.quit();
+    }
   } finally {
     await db.end();
   }

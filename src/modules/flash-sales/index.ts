@@ -4,7 +4,7 @@ import type { Tx } from '../../platform/db/index.js';
 import type { FlashSaleDeps } from './deps.js';
 import { createHotCache, limitRate, purchase, refuseIfSoldOut } from './purchase.js';
 import type { CreateFlashSaleBody, UpdateFlashSaleBody } from './schemas.js';
-import { cancelSale, createSale, findSale, loadCounters, PURCHASE_RELEASED, releaseOnCancel, sweepSales, toView, updateSale } from './service.js';
+import { cancelSale, createSale, findSale, loadCounters, PURCHASE_RELEASED, reconcileCounters, releaseOnCancel, sweepSales, toView, updateSale, type CounterSightings } from './service.js';
 import type { FlashSaleStatus } from './tables.js';
 
 export { flashSaleMigrations } from './migrations.js';
@@ -22,7 +22,15 @@ export { PURCHASE_RELEASED } from './service.js';
  */
 export function createFlashSalesModule(deps: FlashSaleDeps & { sweepIntervalMs?: number }) {
   const cache = createHotCache(500);
-  const poller = createPoller(async () => (await sweepSales(deps)) > 0, { pollMs: deps.sweepIntervalMs ?? 1000, log: deps.log, what: 'flash sale sweep' });
+  const sightings: CounterSightings = new Map();
+  const poller = createPoller(
+    async () => {
+      const changed = await sweepSales(deps);
+      await reconcileCounters(deps, sightings).catch((err: unknown) => deps.log.warn({ err }, 'flash sale counters not reconciled'));
+      return changed > 0;
+    },
+    { pollMs: deps.sweepIntervalMs ?? 1000, log: deps.log, what: 'flash sale sweep' },
+  );
   const title = async (sku: string, currency: string) => (await deps.catalog.lookupSkus(deps.db, [sku], currency, deps.shop.defaultLocale)).get(sku)?.title ?? null;
   return {
     /** Schedules a sale. 400 FLASH_SALE_INVALID (unknown SKU, currency, ends before it starts or in the past). */
@@ -105,6 +113,8 @@ export function createFlashSalesModule(deps: FlashSaleDeps & { sweepIntervalMs?:
     },
     /** Redis's view of a sale (null without Redis): tests and consistency checks. */
     redisCounters: (saleId: string) => (deps.redis ? deps.redis.read(saleId) : Promise.resolve(null)),
+    /** One pass of the counter reconciliation the sweeper runs (tests); see `reconcileCounters`. */
+    reconcileCounters: (steadyMs?: number) => reconcileCounters(deps, sightings, steadyMs),
     /** One pass of the sale clock (tests, CLI); `startSweeper` runs it in the background. */
     sweep: () => sweepSales(deps),
     startSweeper: poller.start,

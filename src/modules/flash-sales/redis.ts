@@ -47,6 +47,22 @@ redis.call('EXPIRE', KEYS[2], ARGV[3])
 redis.call('EXPIRE', KEYS[3], ARGV[3])
 return 1`;
 
+/**
+ * Brings the stock counter in line with the database's units left. KEYS: stock. ARGV: units
+ * left, and the stock last observed ('' for none). Above the units left, the counter comes down
+ * at once (purchases in flight only ever hold it below). Below, it goes up only if it still holds
+ * the observed value, which the caller saw unchanged long enough that no purchase can be in
+ * flight. Returns 1 lowered, 2 raised, 0 unchanged, -1 not loaded.
+ */
+const SETTLE = `
+local s = redis.call('GET', KEYS[1])
+if not s then return -1 end
+s = tonumber(s)
+local left = tonumber(ARGV[1])
+if s > left then redis.call('SET', KEYS[1], left, 'KEEPTTL') return 1 end
+if ARGV[2] ~= '' and s < left and s == tonumber(ARGV[2]) then redis.call('SET', KEYS[1], left, 'KEEPTTL') return 2 end
+return 0`;
+
 /** Fixed-window counter. KEYS: counter. ARGV: window seconds. Returns {hits, ttl}. */
 const HIT = `
 local hits = redis.call('INCR', KEYS[1])
@@ -98,6 +114,15 @@ export function createFlashRedis(redis: Redis, prefix: string, isUp: () => boole
       const [stock, cust] = keys(saleId);
       const [s, c] = await Promise.all([redis.get(stock!), redis.hgetall(cust!)]);
       return { stock: s === null ? null : Number(s), customers: Object.fromEntries(Object.entries(c).map(([k, v]) => [k, Number(v)])) };
+    },
+    /** The stock counter alone (null when not loaded). */
+    async stock(saleId: string): Promise<number | null> {
+      const s = await redis.get(keys(saleId)[0]!);
+      return s === null ? null : Number(s);
+    },
+    /** See SETTLE: 1 lowered, 2 raised, 0 unchanged, -1 not loaded. */
+    async settle(saleId: string, left: number, observed: number | null): Promise<number> {
+      return Number(await run(SETTLE, [keys(saleId)[0]!], [left, observed ?? '']));
     },
     /** Forgets a sale's counters; best effort (a cancelled sale is refused before its counters are read). */
     async drop(saleId: string): Promise<void> {

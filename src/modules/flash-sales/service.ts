@@ -204,6 +204,50 @@ export async function sweepSales(deps: FlashSaleDeps): Promise<number> {
   return started.length + ended;
 }
 
+/** What a process last saw of each live sale's counter and units left, and since when. */
+export type CounterSightings = Map<string, { stock: number; left: number; since: number }>;
+
+/**
+ * Keeps live sales' Redis stock counters in line with the database, which is the record. A
+ * counter can drift when Redis goes away mid-purchase: a pre-deduction whose answer was lost, a
+ * give-back that could not be sent, a rebuild at reconnection racing purchases in flight. Above
+ * the units left (`quantity − sold`) a counter is always wrong and comes down at once. Below, it
+ * is normal while purchases are in flight, so it is raised only once this process has seen the
+ * same counter and units left for `steadyMs`. Redis is read before the database, so a purchase
+ * between the two reads can only make the counter look lower, never higher. Returns the number of
+ * counters changed.
+ */
+export async function reconcileCounters(deps: FlashSaleDeps, seen: CounterSightings, steadyMs = 10_000): Promise<number> {
+  if (!deps.redis?.isUp()) return 0;
+  const live = await deps.db.selectFrom('flashSale').select('id').where('status', '=', 'live').execute();
+  const now = Date.now();
+  let changed = 0;
+  for (const id of seen.keys()) if (!live.some((s) => s.id === id)) seen.delete(id);
+  for (const { id } of live) {
+    const stock = await deps.redis.stock(id);
+    if (stock === null) {
+      seen.delete(id);
+      continue;
+    }
+    const row = await deps.db.selectFrom('flashSale').select(['quantity', 'sold', 'status']).where('id', '=', id).executeTakeFirst();
+    if (!row || row.status !== 'live') continue;
+    const left = row.quantity - row.sold;
+    const last = seen.get(id);
+    const same = last !== undefined && last.stock === stock && last.left === left;
+    if (!same) seen.set(id, { stock, left, since: now });
+    const steady = same && now - last.since >= steadyMs;
+    if (stock > left || (stock < left && steady)) {
+      const outcome = await deps.redis.settle(id, left, steady ? stock : null);
+      if (outcome === 1 || outcome === 2) {
+        changed++;
+        seen.delete(id);
+        deps.log.warn({ saleId: id, redisStock: stock, unitsLeft: left }, outcome === 1 ? 'flash sale counter was above the units left: lowered' : 'flash sale counter was below the units left with nothing in flight: raised');
+      }
+    }
+  }
+  return changed;
+}
+
 /**
  * The orders module's cancel hook, inside the cancellation's transaction: an unpaid flash order
  * gives its units back — to the sale's pool while the sale is live (its reservation merges into
