@@ -90,8 +90,10 @@ export async function startServer(engine: Engine, port: number, env: Record<stri
     serverEnv.BAZAAR_DATA_DIR = dataDir;
     delete serverEnv.DATABASE_URL;
   }
-  // BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the server under load.
-  const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  // Node flags as `npm start` passes them, then BENCH_SERVER_NODE_ARGS (say "--cpu-prof
+  // --cpu-prof-dir=/tmp/prof" to profile the server under load).
+  const startScript = (JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: { start: string } }).scripts.start;
+  const nodeArgs = [...startScript.split(' ').filter((t) => t.startsWith('--')), ...(process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean)];
   const child: ChildProcess = spawn(process.execPath, [...nodeArgs, 'dist/main.js', ...args], { env: serverEnv, stdio: ['ignore', 'inherit', 'inherit'] });
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 60_000;
