@@ -296,3 +296,79 @@ export function CheckboxField({ label, ...input }: { label: string } & Omit<Inpu
 export function fieldError(error: unknown, pointer: string): string | undefined {
   return error instanceof ApiError ? error.fieldMessage(pointer) : undefined;
 }
+
+/** A column of a `DataTable`: its header, the cell of each row, and `num` for right-aligned figures. */
+export interface Column<T> {
+  header: ReactNode;
+  cell: (row: T) => ReactNode;
+  num?: boolean;
+  /** A class for the body cells only. */
+  cellClass?: string;
+}
+
+export interface DataTableProps<T> {
+  rows: readonly T[];
+  /** Columns; `false` leaves one out (a column only some viewers see). */
+  columns: readonly (Column<T> | false)[];
+  rowKey: (row: T) => string;
+  /** Attributes for a row's `<tr>`, such as a `data-…-id` tests and scripts find rows by. */
+  rowAttributes?: (row: T) => Record<string, string>;
+}
+
+/** A table with a header row of column titles, in the horizontally scrolling wrapper. */
+export function DataTable<T>({ rows, columns, rowKey, rowAttributes }: DataTableProps<T>) {
+  const shown = columns.filter((c): c is Column<T> => c !== false);
+  return (
+    <div className="table-wrap">
+      <table>
+        <thead>
+          <tr>
+            {shown.map((c, i) => (
+              <th key={i} scope="col" className={c.num ? 'num' : undefined}>
+                {c.header}
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((row) => (
+            <tr key={rowKey(row)} {...rowAttributes?.(row)}>
+              {shown.map((c, i) => (
+                <td key={i} className={[c.num ? 'num' : '', c.cellClass ?? ''].join(' ').trim() || undefined}>
+                  {c.cell(row)}
+                </td>
+              ))}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+/**
+ * One page of a cursor-paginated list: its error, loading and empty states, then the table and
+ * the pager under it.
+ */
+export function PagedTable<T>({
+  list,
+  pager,
+  empty,
+  ...table
+}: Omit<DataTableProps<T>, 'rows'> & {
+  list: { data: { items: readonly T[]; nextCursor?: string | null } | null; error: unknown; loading: boolean; reload: () => void };
+  pager: ReturnType<typeof usePager>;
+  empty: ReactNode;
+}) {
+  return (
+    <>
+      <ListStatus list={list} empty={empty} />
+      {list.data && list.data.items.length > 0 && (
+        <>
+          <DataTable rows={list.data.items} {...table} />
+          <Pager page={pager.page} nextCursor={list.data.nextCursor} onNext={pager.next} onPrevious={pager.previous} />
+        </>
+      )}
+    </>
+  );
+}

@@ -3,7 +3,7 @@ import { api, type Page } from '../api';
 import { dateTime } from '../format';
 import { useI18n } from '../i18n';
 import type { AuditEntry } from '../types';
-import { ListStatus, Pager, PageTitle, TextField, useLoad, usePager } from '../ui';
+import { PagedTable, PageTitle, TextField, useLoad, usePager } from '../ui';
 
 interface Filters {
   action: string;
@@ -48,46 +48,30 @@ export function AuditLog() {
           {t('audit.clear')}
         </button>
       </form>
-      <ListStatus list={list} empty={t('audit.empty')} />
-      {list.data && list.data.items.length > 0 && (
-        <>
-          <div className="table-wrap">
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">{t('audit.when')}</th>
-                  <th scope="col">{t('audit.actor')}</th>
-                  <th scope="col">{t('audit.action')}</th>
-                  <th scope="col">{t('audit.target')}</th>
-                  <th scope="col">{t('audit.details')}</th>
-                  <th scope="col">IP</th>
-                </tr>
-              </thead>
-              <tbody>
-                {list.data.items.map((e) => (
-                  <tr key={e.id} data-audit-id={e.id}>
-                    <td>{dateTime(e.createdAt, locale)}</td>
-                    <td>{e.actorType === 'system' ? t('audit.system') : <code>{e.actorId}</code>}</td>
-                    <td>
-                      <code>{e.action}</code>
-                    </td>
-                    <td>{e.targetType ? `${e.targetType} ${e.targetId ?? ''}` : '—'}</td>
-                    <td className="data">
-                      {Object.keys(e.data).length > 0
-                        ? Object.entries(e.data)
-                            .map(([key, value]) => `${key}: ${typeof value === 'string' ? value : JSON.stringify(value)}`)
-                            .join(' · ')
-                        : '—'}
-                    </td>
-                    <td>{e.ip ?? '—'}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-          <Pager page={pager.page} nextCursor={list.data.nextCursor} onNext={pager.next} onPrevious={pager.previous} />
-        </>
-      )}
+      <PagedTable
+        list={list}
+        pager={pager}
+        empty={t('audit.empty')}
+        rowKey={(e) => e.id}
+        rowAttributes={(e) => ({ 'data-audit-id': e.id })}
+        columns={[
+          { header: t('audit.when'), cell: (e) => dateTime(e.createdAt, locale) },
+          { header: t('audit.actor'), cell: (e) => (e.actorType === 'system' ? t('audit.system') : <code>{e.actorId}</code>) },
+          { header: t('audit.action'), cell: (e) => <code>{e.action}</code> },
+          { header: t('audit.target'), cell: (e) => (e.targetType ? `${e.targetType} ${e.targetId ?? ''}` : '—') },
+          {
+            header: t('audit.details'),
+            cellClass: 'data',
+            cell: (e) =>
+              Object.keys(e.data).length > 0
+                ? Object.entries(e.data)
+                    .map(([key, value]) => `${key}: ${typeof value === 'string' ? value : JSON.stringify(value)}`)
+                    .join(' · ')
+                : '—',
+          },
+          { header: 'IP', cell: (e) => e.ip ?? '—' },
+        ]}
+      />
     </>
   );
 }

@@ -4,7 +4,7 @@ import { isoFromLocal, money, parseAmount } from '../format';
 import { useI18n } from '../i18n';
 import { useSession } from '../session';
 import type { Campaign } from '../types';
-import { CheckboxField, Empty, ErrorBanner, fieldError, FormError, Loading, Notice, PageTitle, StatusBadge, TextField, useLoad } from '../ui';
+import { CheckboxField, DataTable, Empty, ErrorBanner, fieldError, FormError, Loading, Notice, PageTitle, StatusBadge, TextField, useLoad } from '../ui';
 import { windowText } from './Promotions';
 
 const PAGE_SIZE = 20;
@@ -29,36 +29,17 @@ export function Campaigns() {
       {list.data && items.length === 0 && <Empty>{t('campaigns.empty')}</Empty>}
       {shown.length > 0 && (
         <>
-          <div className="table-wrap">
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">{t('promo.name')}</th>
-                  <th scope="col">{t('promo.window')}</th>
-                  <th scope="col" className="num">
-                    {t('campaigns.budget')}
-                  </th>
-                  <th scope="col" className="num">
-                    {t('campaigns.spent')}
-                  </th>
-                  <th scope="col">{t('common.status')}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {shown.map((c) => (
-                  <tr key={c.id}>
-                    <td>{c.name}</td>
-                    <td>{windowText(c.startsAt, c.endsAt, t, locale)}</td>
-                    <td className="num">{c.budget === null ? t('campaigns.noBudget') : money(c.budget, c.currency, locale)}</td>
-                    <td className="num">{money(c.spent, c.currency, locale)}</td>
-                    <td>
-                      <StatusBadge status={c.active ? 'active' : 'inactive'} />
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable
+            rows={shown}
+            rowKey={(c) => c.id}
+            columns={[
+              { header: t('promo.name'), cell: (c) => c.name },
+              { header: t('promo.window'), cell: (c) => windowText(c.startsAt, c.endsAt, t, locale) },
+              { header: t('campaigns.budget'), num: true, cell: (c) => (c.budget === null ? t('campaigns.noBudget') : money(c.budget, c.currency, locale)) },
+              { header: t('campaigns.spent'), num: true, cell: (c) => money(c.spent, c.currency, locale) },
+              { header: t('common.status'), cell: (c) => <StatusBadge status={c.active ? 'active' : 'inactive'} /> },
+            ]}
+          />
           <nav className="pager" aria-label={t('common.page', { n: page })}>
             <button type="button" className="secondary" onClick={() => setPage((p) => p - 1)} disabled={page <= 1}>
               {t('common.previous')}

@@ -5,7 +5,7 @@ import { useI18n } from '../i18n';
 import { Link, navigate } from '../router';
 import { useSession } from '../session';
 import type { Customer, CustomerDetail as Detail } from '../types';
-import { ConfirmDialog, Empty, ErrorBanner, FormError, ListStatus, Loading, Notice, Pager, PageTitle, TextField, useLoad, usePager } from '../ui';
+import { ConfirmDialog, Empty, ErrorBanner, FormError, Loading, Notice, PagedTable, PageTitle, TextField, useLoad, usePager } from '../ui';
 
 /** Customers: search by email or name, cursor pagination over GET /admin/customers. */
 export function Customers() {
@@ -29,36 +29,18 @@ export function Customers() {
         <TextField label={t('common.search')} type="search" placeholder={t('customers.search')} value={draft} onChange={(e) => setDraft(e.target.value)} />
         <button type="submit">{t('common.search')}</button>
       </form>
-      <ListStatus list={list} empty={t('customers.empty')} />
-      {list.data && list.data.items.length > 0 && (
-        <>
-          <div className="table-wrap">
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">{t('customers.email')}</th>
-                  <th scope="col">{t('customers.name')}</th>
-                  <th scope="col">{t('customers.phone')}</th>
-                  <th scope="col">{t('customers.joined')}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {list.data.items.map((c) => (
-                  <tr key={c.id}>
-                    <td>
-                      <Link to={`/customers/${c.id}`}>{c.email}</Link>
-                    </td>
-                    <td>{c.name ?? '—'}</td>
-                    <td>{c.phone ?? '—'}</td>
-                    <td>{dateTime(c.createdAt, locale)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-          <Pager page={pager.page} nextCursor={list.data.nextCursor} onNext={pager.next} onPrevious={pager.previous} />
-        </>
-      )}
+      <PagedTable
+        list={list}
+        pager={pager}
+        empty={t('customers.empty')}
+        rowKey={(c) => c.id}
+        columns={[
+          { header: t('customers.email'), cell: (c) => <Link to={`/customers/${c.id}`}>{c.email}</Link> },
+          { header: t('customers.name'), cell: (c) => c.name ?? '—' },
+          { header: t('customers.phone'), cell: (c) => c.phone ?? '—' },
+          { header: t('customers.joined'), cell: (c) => dateTime(c.createdAt, locale) },
+        ]}
+      />
     </>
   );
 }

@@ -5,7 +5,7 @@ import { useI18n } from '../i18n';
 import { Link, navigate } from '../router';
 import { useSession } from '../session';
 import type { Campaign, FlashSale } from '../types';
-import { ConfirmDialog, ErrorBanner, fieldError, FormError, ListStatus, Loading, Notice, PageTitle, SelectField, StatusBadge, TextField, useLoad } from '../ui';
+import { ConfirmDialog, DataTable, ErrorBanner, fieldError, FormError, ListStatus, Loading, Notice, PageTitle, SelectField, StatusBadge, TextField, useLoad } from '../ui';
 
 const STATUSES = ['scheduled', 'live', 'ended', 'cancelled'] as const;
 const STEP = 25;
@@ -41,45 +41,26 @@ export function FlashSales() {
       <ListStatus list={list} empty={t('flash.empty')} />
       {list.data && list.data.items.length > 0 && (
         <>
-          <div className="table-wrap">
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">{t('order.sku')}</th>
-                  <th scope="col" className="num">
-                    {t('flash.price')}
-                  </th>
-                  <th scope="col" className="num">
-                    {t('flash.remaining')}
-                  </th>
-                  <th scope="col">{t('flash.startsAt')}</th>
-                  <th scope="col">{t('flash.endsAt')}</th>
-                  <th scope="col">{t('common.status')}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {list.data.items.map((s) => (
-                  <tr key={s.id}>
-                    <td>
-                      <Link to={`/flash-sales/${s.id}`}>
-                        {s.sku}
-                        {s.title ? ` · ${s.title}` : ''}
-                      </Link>
-                    </td>
-                    <td className="num">{money(s.price, s.currency, locale)}</td>
-                    <td className="num">
-                      {s.remaining} / {s.quantity}
-                    </td>
-                    <td>{dateTime(s.startsAt, locale)}</td>
-                    <td>{dateTime(s.endsAt, locale)}</td>
-                    <td>
-                      <StatusBadge status={s.status} />
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable
+            rows={list.data.items}
+            rowKey={(s) => s.id}
+            columns={[
+              {
+                header: t('order.sku'),
+                cell: (s) => (
+                  <Link to={`/flash-sales/${s.id}`}>
+                    {s.sku}
+                    {s.title ? ` · ${s.title}` : ''}
+                  </Link>
+                ),
+              },
+              { header: t('flash.price'), num: true, cell: (s) => money(s.price, s.currency, locale) },
+              { header: t('flash.remaining'), num: true, cell: (s) => `${s.remaining} / ${s.quantity}` },
+              { header: t('flash.startsAt'), cell: (s) => dateTime(s.startsAt, locale) },
+              { header: t('flash.endsAt'), cell: (s) => dateTime(s.endsAt, locale) },
+              { header: t('common.status'), cell: (s) => <StatusBadge status={s.status} /> },
+            ]}
+          />
           {list.data.items.length >= limit && limit < 100 && (
             <nav className="pager" aria-label={t('flash.title')}>
               <button type="button" className="secondary" onClick={() => setLimit((n) => Math.min(100, n + STEP))} disabled={list.loading}>

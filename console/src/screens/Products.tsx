@@ -5,7 +5,7 @@ import { useI18n } from '../i18n';
 import { Link } from '../router';
 import { useSession } from '../session';
 import type { ProductListItem } from '../types';
-import { ListStatus, Pager, PageTitle, SelectField, StatusBadge, TextField, useLoad, usePager } from '../ui';
+import { PagedTable, PageTitle, SelectField, StatusBadge, TextField, useLoad, usePager } from '../ui';
 
 export const PRODUCT_STATUSES = ['draft', 'published', 'archived'] as const;
 
@@ -49,42 +49,19 @@ export function Products() {
         <TextField label={t('common.search')} type="search" placeholder={t('products.search')} value={draft} onChange={(e) => setDraft(e.target.value)} />
         <button type="submit">{t('common.search')}</button>
       </form>
-      <ListStatus list={list} empty={t('products.empty')} />
-      {list.data && list.data.items.length > 0 && (
-        <>
-          <div className="table-wrap">
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">{t('products.name')}</th>
-                  <th scope="col">{t('products.handle')}</th>
-                  <th scope="col">{t('common.status')}</th>
-                  <th scope="col" className="num">
-                    {t('products.variants')}
-                  </th>
-                  <th scope="col">{t('products.updated')}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {list.data.items.map((p) => (
-                  <tr key={p.id}>
-                    <td>
-                      <Link to={`/products/${p.id}`}>{p.title}</Link>
-                    </td>
-                    <td>{p.handle}</td>
-                    <td>
-                      <StatusBadge status={p.status} />
-                    </td>
-                    <td className="num">{p.variantCount}</td>
-                    <td>{dateTime(p.updatedAt, locale)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-          <Pager page={pager.page} nextCursor={list.data.nextCursor} onNext={pager.next} onPrevious={pager.previous} />
-        </>
-      )}
+      <PagedTable
+        list={list}
+        pager={pager}
+        empty={t('products.empty')}
+        rowKey={(p) => p.id}
+        columns={[
+          { header: t('products.name'), cell: (p) => <Link to={`/products/${p.id}`}>{p.title}</Link> },
+          { header: t('products.handle'), cell: (p) => p.handle },
+          { header: t('common.status'), cell: (p) => <StatusBadge status={p.status} /> },
+          { header: t('products.variants'), num: true, cell: (p) => p.variantCount },
+          { header: t('products.updated'), cell: (p) => dateTime(p.updatedAt, locale) },
+        ]}
+      />
     </>
   );
 }

@@ -5,7 +5,7 @@ import { useI18n, type Translate } from '../i18n';
 import { Link } from '../router';
 import { useSession } from '../session';
 import type { Promotion, Rule } from '../types';
-import { ConfirmDialog, FormError, ListStatus, Notice, Pager, PageTitle, StatusBadge, useLoad, usePager } from '../ui';
+import { ConfirmDialog, FormError, Notice, PagedTable, PageTitle, StatusBadge, useLoad, usePager } from '../ui';
 
 export type PromotionKind = 'automatic' | 'coupon';
 
@@ -83,53 +83,28 @@ export function Promotions({ kind }: { kind: PromotionKind }) {
       </div>
       {notice && <Notice>{notice}</Notice>}
       <FormError error={error} />
-      <ListStatus list={list} empty={kind === 'coupon' ? t('coupons.empty') : t('promotions.empty')} />
-      {list.data && list.data.items.length > 0 && (
-        <>
-          <div className="table-wrap">
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">{t('promo.name')}</th>
-                  {kind === 'coupon' && <th scope="col">{t('promo.code')}</th>}
-                  <th scope="col">{t('promo.actions')}</th>
-                  <th scope="col" className="num">
-                    {t('promo.used')}
-                  </th>
-                  <th scope="col">{t('promo.window')}</th>
-                  <th scope="col">{t('common.status')}</th>
-                  {canWrite && <th scope="col">{t('order.actions')}</th>}
-                </tr>
-              </thead>
-              <tbody>
-                {list.data.items.map((p) => (
-                  <tr key={p.id}>
-                    <td>{kind === 'coupon' ? <Link to={`/coupons/${p.id}`}>{p.name}</Link> : p.name}</td>
-                    {kind === 'coupon' && <td>{p.code ? <code>{p.code}</code> : '—'}</td>}
-                    <td>{p.actions.map((a) => describeAction(a, currencyOf(p), t, locale)).join('; ')}</td>
-                    <td className="num">
-                      {p.usedCount}
-                      {p.usageLimit !== null ? ` / ${p.usageLimit}` : ''}
-                    </td>
-                    <td>{windowText(p.startsAt, p.endsAt, t, locale)}</td>
-                    <td>
-                      <StatusBadge status={p.active ? 'active' : 'inactive'} />
-                    </td>
-                    {canWrite && (
-                      <td>
-                        <button type="button" className="danger" onClick={() => setRemoving(p)} aria-label={t('promo.deleteNamed', { name: p.name })}>
-                          {t('common.remove')}
-                        </button>
-                      </td>
-                    )}
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-          <Pager page={pager.page} nextCursor={list.data.nextCursor} onNext={pager.next} onPrevious={pager.previous} />
-        </>
-      )}
+      <PagedTable
+        list={list}
+        pager={pager}
+        empty={kind === 'coupon' ? t('coupons.empty') : t('promotions.empty')}
+        rowKey={(p) => p.id}
+        columns={[
+          { header: t('promo.name'), cell: (p) => (kind === 'coupon' ? <Link to={`/coupons/${p.id}`}>{p.name}</Link> : p.name) },
+          kind === 'coupon' && { header: t('promo.code'), cell: (p) => (p.code ? <code>{p.code}</code> : '—') },
+          { header: t('promo.actions'), cell: (p) => p.actions.map((a) => describeAction(a, currencyOf(p), t, locale)).join('; ') },
+          { header: t('promo.used'), num: true, cell: (p) => `${p.usedCount}${p.usageLimit !== null ? ` / ${p.usageLimit}` : ''}` },
+          { header: t('promo.window'), cell: (p) => windowText(p.startsAt, p.endsAt, t, locale) },
+          { header: t('common.status'), cell: (p) => <StatusBadge status={p.active ? 'active' : 'inactive'} /> },
+          canWrite && {
+            header: t('order.actions'),
+            cell: (p) => (
+              <button type="button" className="danger" onClick={() => setRemoving(p)} aria-label={t('promo.deleteNamed', { name: p.name })}>
+                {t('common.remove')}
+              </button>
+            ),
+          },
+        ]}
+      />
       <ConfirmDialog open={removing !== null} message={t('promo.deleteConfirm', { name: removing?.name ?? '' })} confirmLabel={t('common.remove')} busy={busy} onConfirm={() => void remove()} onCancel={() => setRemoving(null)} />
     </>
   );

@@ -4,7 +4,7 @@ import { dateTime } from '../format';
 import { useI18n } from '../i18n';
 import { useSession } from '../session';
 import type { StaffRow } from '../types';
-import { ConfirmDialog, fieldError, FormError, ListStatus, Notice, Pager, PageTitle, SelectField, StatusBadge, TextField, useLoad, usePager } from '../ui';
+import { ConfirmDialog, fieldError, FormError, Notice, PagedTable, PageTitle, SelectField, StatusBadge, TextField, useLoad, usePager } from '../ui';
 
 const ROLES = ['owner', 'admin', 'operator', 'support'] as const;
 
@@ -46,6 +46,40 @@ export function Staff() {
     }
   };
 
+  /** A member's role and activation controls, where this viewer may change them. */
+  const actions = (m: StaffRow) => {
+    const self = m.id === session.staff?.id;
+    const editable = canWrite && !self && (m.role !== 'owner' || isOwner);
+    const chosen = roles[m.id] ?? m.role;
+    if (!editable) return <span className="hint">{self ? t('staff.you') : '—'}</span>;
+    return (
+      <div className="inline-actions">
+        <label className="visually-hidden" htmlFor={`role-${m.id}`}>
+          {t('staff.roleFor', { name: m.name })}
+        </label>
+        <select id={`role-${m.id}`} value={chosen} onChange={(e) => setRoles((r) => ({ ...r, [m.id]: e.target.value }))}>
+          {grantable.map((r) => (
+            <option key={r} value={r}>
+              {roleLabel(r)}
+            </option>
+          ))}
+        </select>
+        <button type="button" className="secondary" disabled={chosen === m.role || busy} onClick={() => setPending({ kind: 'role', member: m, role: chosen })}>
+          {t('staff.changeRole')}
+        </button>
+        {m.active ? (
+          <button type="button" className="danger" disabled={busy} onClick={() => setPending({ kind: 'active', member: m, active: false })}>
+            {t('staff.deactivate')}
+          </button>
+        ) : (
+          <button type="button" className="secondary" disabled={busy} onClick={() => setPending({ kind: 'active', member: m, active: true })}>
+            {t('staff.reactivate')}
+          </button>
+        )}
+      </div>
+    );
+  };
+
   return (
     <>
       <PageTitle>{t('staff.title')}</PageTitle>
@@ -64,76 +98,21 @@ export function Staff() {
           ]}
         />
       </div>
-      <ListStatus list={list} empty={t('staff.empty')} />
-      {list.data && list.data.items.length > 0 && (
-        <>
-          <div className="table-wrap">
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">{t('customers.name')}</th>
-                  <th scope="col">{t('customers.email')}</th>
-                  <th scope="col">{t('staff.role')}</th>
-                  <th scope="col">{t('common.status')}</th>
-                  <th scope="col">{t('staff.lastLogin')}</th>
-                  {canWrite && <th scope="col">{t('order.actions')}</th>}
-                </tr>
-              </thead>
-              <tbody>
-                {list.data.items.map((m) => {
-                  const self = m.id === session.staff?.id;
-                  const editable = canWrite && !self && (m.role !== 'owner' || isOwner);
-                  const chosen = roles[m.id] ?? m.role;
-                  return (
-                    <tr key={m.id} data-staff-id={m.id}>
-                      <td>{m.name}</td>
-                      <td>{m.email}</td>
-                      <td>{roleLabel(m.role)}</td>
-                      <td>
-                        <StatusBadge status={m.active ? 'active' : 'inactive'} />
-                      </td>
-                      <td>{m.lastLoginAt ? dateTime(m.lastLoginAt, locale) : '—'}</td>
-                      {canWrite && (
-                        <td>
-                          {editable ? (
-                            <div className="inline-actions">
-                              <label className="visually-hidden" htmlFor={`role-${m.id}`}>
-                                {t('staff.roleFor', { name: m.name })}
-                              </label>
-                              <select id={`role-${m.id}`} value={chosen} onChange={(e) => setRoles((r) => ({ ...r, [m.id]: e.target.value }))}>
-                                {grantable.map((r) => (
-                                  <option key={r} value={r}>
-                                    {roleLabel(r)}
-                                  </option>
-                                ))}
-                              </select>
-                              <button type="button" className="secondary" disabled={chosen === m.role || busy} onClick={() => setPending({ kind: 'role', member: m, role: chosen })}>
-                                {t('staff.changeRole')}
-                              </button>
-                              {m.active ? (
-                                <button type="button" className="danger" disabled={busy} onClick={() => setPending({ kind: 'active', member: m, active: false })}>
-                                  {t('staff.deactivate')}
-                                </button>
-                              ) : (
-                                <button type="button" className="secondary" disabled={busy} onClick={() => setPending({ kind: 'active', member: m, active: true })}>
-                                  {t('staff.reactivate')}
-                                </button>
-                              )}
-                            </div>
-                          ) : (
-                            <span className="hint">{self ? t('staff.you') : '—'}</span>
-                          )}
-                        </td>
-                      )}
-                    </tr>
-                  );
-                })}
-              </tbody>
-            </table>
-          </div>
-          <Pager page={pager.page} nextCursor={list.data.nextCursor} onNext={pager.next} onPrevious={pager.previous} />
-        </>
-      )}
+      <PagedTable
+        list={list}
+        pager={pager}
+        empty={t('staff.empty')}
+        rowKey={(m) => m.id}
+        rowAttributes={(m) => ({ 'data-staff-id': m.id })}
+        columns={[
+          { header: t('customers.name'), cell: (m) => m.name },
+          { header: t('customers.email'), cell: (m) => m.email },
+          { header: t('staff.role'), cell: (m) => roleLabel(m.role) },
+          { header: t('common.status'), cell: (m) => <StatusBadge status={m.active ? 'active' : 'inactive'} /> },
+          { header: t('staff.lastLogin'), cell: (m) => (m.lastLoginAt ? dateTime(m.lastLoginAt, locale) : '—') },
+          canWrite && { header: t('order.actions'), cell: actions },
+        ]}
+      />
       <ConfirmDialog
         open={pending !== null}
         message={
