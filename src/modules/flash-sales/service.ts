@@ -219,17 +219,21 @@ export type CounterSightings = Map<string, { stock: number; left: number; since:
  */
 export async function reconcileCounters(deps: FlashSaleDeps, seen: CounterSightings, steadyMs = 10_000): Promise<number> {
   if (!deps.redis?.isUp()) return 0;
-  const live = await deps.db.selectFrom('flashSale').select('id').where('status', '=', 'live').execute();
+  const live = (await deps.db.selectFrom('flashSale').select('id').where('status', '=', 'live').execute()).map((s) => s.id);
+  for (const id of seen.keys()) if (!live.includes(id)) seen.delete(id);
+  if (!live.length) return 0;
+  // Every counter first, then every sale's units left in one query: the order the argument above needs.
+  const stocks = await Promise.all(live.map((id) => deps.redis!.stock(id)));
+  const rows = await deps.db.selectFrom('flashSale').select(['id', 'quantity', 'sold', 'status']).where('id', 'in', live).execute();
   const now = Date.now();
   let changed = 0;
-  for (const id of seen.keys()) if (!live.some((s) => s.id === id)) seen.delete(id);
-  for (const { id } of live) {
-    const stock = await deps.redis.stock(id);
+  for (const [i, id] of live.entries()) {
+    const stock = stocks[i]!;
     if (stock === null) {
       seen.delete(id);
       continue;
     }
-    const row = await deps.db.selectFrom('flashSale').select(['quantity', 'sold', 'status']).where('id', '=', id).executeTakeFirst();
+    const row = rows.find((r) => r.id === id);
     if (!row || row.status !== 'live') continue;
     const left = row.quantity - row.sold;
     const last = seen.get(id);

@@ -1,6 +1,7 @@
 import { sql, type DatabaseIntrospector, type DatabaseMetadata, type DatabaseMetadataOptions, type Dialect, type Kysely, type SchemaMetadata, type TableMetadata } from 'kysely';
 
 interface ColumnRow {
+  schema: string;
   table: string;
   kind: string;
   column: string;
@@ -30,7 +31,7 @@ class CurrentSchemaIntrospector implements DatabaseIntrospector {
 
   async getTables(_options?: DatabaseMetadataOptions): Promise<TableMetadata[]> {
     const { rows } = await sql<ColumnRow>`
-      select c.relname as "table", c.relkind::text as "kind", a.attname as "column", t.typname as "type",
+      select n.nspname as "schema", c.relname as "table", c.relkind::text as "kind", a.attname as "column", t.typname as "type",
              tn.nspname as "typeSchema", a.attnotnull as "notNull", a.atthasdef as "hasDefault",
              (a.attidentity <> '' or coalesce(pg_get_expr(d.adbin, d.adrelid) like 'nextval(%', false)) as "serial",
              col_description(c.oid, a.attnum) as "comment"
@@ -42,11 +43,10 @@ class CurrentSchemaIntrospector implements DatabaseIntrospector {
         left join pg_catalog.pg_attrdef d on d.adrelid = c.oid and d.adnum = a.attnum
        where c.relkind in ('r', 'v', 'p')
        order by c.relname, a.attnum`.execute(this.db);
-    const schema = (await this.getSchemas())[0]?.name;
     const tables = new Map<string, { name: string; schema?: string; isView: boolean; columns: TableMetadata['columns'][number][] }>();
     for (const r of rows) {
       let table = tables.get(r.table);
-      if (!table) tables.set(r.table, (table = { name: r.table, schema, isView: r.kind === 'v', columns: [] }));
+      if (!table) tables.set(r.table, (table = { name: r.table, schema: r.schema, isView: r.kind === 'v', columns: [] }));
       table.columns.push({
         name: r.column,
         dataType: r.type,
